@@ -1,0 +1,28 @@
+import { Body, Controller, Get, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { AgenciesService } from '@labgate/core';
+import { Roles } from '../auth/auth.decorators';
+import { PageQueryDto } from '../http/common.dto';
+import { Idempotent } from '../http/idempotency.interceptor';
+import { AgencyPageResponseDto, AgencyResponseDto, CreateAgencyRequestDto } from './agencies.dto';
+
+@ApiTags('agencies')
+@ApiBearerAuth()
+@Controller('v1/agencies')
+export class AgenciesController {
+  constructor(private readonly agencies: AgenciesService) {}
+
+  @Post()
+  @Roles('admin')
+  @Idempotent()
+  @ApiCreatedResponse({ type: AgencyResponseDto })
+  create(@Body() body: CreateAgencyRequestDto): Promise<AgencyResponseDto> {
+    return this.agencies.create(body);
+  }
+
+  @Get()
+  @ApiOkResponse({ type: AgencyPageResponseDto })
+  list(@Query() query: PageQueryDto): Promise<AgencyPageResponseDto> {
+    return this.agencies.list(query.limit, query.cursor);
+  }
+}

@@ -1,0 +1,53 @@
+import type { IncomingMessage } from 'node:http';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { ApiModule } from './app.module';
+import { correlationIdFor, CORRELATION_HEADER } from './http/correlation';
+import { createValidationPipe } from './http/validation';
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * Builds the API application exactly as it runs in production; main.ts listens on it and the
+ * end-to-end tests drive it in-process.
+ */
+export async function createApiApp(): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: (req: IncomingMessage) => {
+      const id = correlationIdFor(req);
+      (req as { id?: string }).id = id;
+      return id;
+    },
+    trustProxy: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+
+  // Errors raised by Fastify itself (bad JSON, body too large, wrong media type) reach Nest's
+  // exception layer, hence the ProblemFilter, like every other error.
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    void reply.header(CORRELATION_HEADER, request.id);
+    return payload;
+  });
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('LabGate')
+      .setDescription(
+        'Stage-gate tracking of the EU JHA innovation lab pilots: proposals, queued gate reviews across agencies, ' +
+          'decisions, budgets and the audit chain. Errors are RFC 9457 application/problem+json.',
+      )
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Personal API token' })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  return app;
+}

@@ -1,0 +1,55 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { APP_CONFIG, AppConfig, AppConfigModule } from '@labgate/config';
+import { CoreModule } from '@labgate/core';
+import { dataSourceOptions } from '@labgate/persistence';
+import { AgenciesController } from './agencies/agencies.controller';
+import { AuthGuard } from './auth/auth.guard';
+import { HealthController } from './health/health.controller';
+import { ProblemFilter } from './http/problem.filter';
+import { IdempotencyInterceptor } from './http/idempotency.interceptor';
+import { MeController } from './me/me.controller';
+import { PilotsController } from './pilots/pilots.controller';
+import { ProgrammesController } from './programmes/programmes.controller';
+import { UsersController } from './users/users.controller';
+import { BootstrapAdmin } from './bootstrap-admin';
+
+@Module({
+  imports: [
+    AppConfigModule,
+    LoggerModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({
+        pinoHttp: {
+          level: config.logLevel,
+          name: 'labgate-api',
+          // Fastify already chose the id (the caller's X-Request-Id or a new one): log under it.
+          genReqId: (req) => (req as { id?: string }).id ?? 'unknown',
+          customProps: () => ({ app: 'api' }),
+          autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
+          redact: ['req.headers.authorization', 'req.headers.cookie'],
+          serializers: {
+            req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+          },
+        },
+      }),
+    }),
+    TypeOrmModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => dataSourceOptions(config, 'labgate-api'),
+    }),
+    TerminusModule.forRoot({ logger: false }),
+    CoreModule,
+  ],
+  controllers: [HealthController, MeController, AgenciesController, UsersController, ProgrammesController, PilotsController],
+  providers: [
+    { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_FILTER, useClass: ProblemFilter },
+    IdempotencyInterceptor,
+    BootstrapAdmin,
+  ],
+})
+export class ApiModule {}

@@ -1,0 +1,26 @@
+import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { correlationIdOf } from './correlation';
+import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
+
+/** Every error leaves the API as RFC 9457 problem+json. */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(err: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    sendProblem(request, reply, err, this.logger);
+  }
+}
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: unknown, logger: Logger): void {
+  const problem = toProblem(err, correlationIdOf(request));
+  if (problem.status >= 500) {
+    logger.error({ err, correlationId: problem.correlationId, url: request.url }, 'request failed');
+  }
+  if (reply.sent) return;
+  void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+}

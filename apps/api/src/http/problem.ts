@@ -1,0 +1,141 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { DomainError } from '@labgate/domain';
+import { AppError, ErrorDetail } from '@labgate/core';
+
+/** RFC 9457 problem details, plus our stable `code` and the request's correlation id. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  correlationId?: string;
+  errors?: ErrorDetail[];
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+/** One table from stable error code to HTTP status (STYLE rule 4). */
+const STATUS_BY_CODE: Record<string, number> = {
+  'REQUEST.INVALID': 400,
+  'PAGINATION.INVALID_CURSOR': 400,
+  'IDEMPOTENCY.KEY_INVALID': 400,
+  'PILOT.INVALID': 400,
+  'POLICY.INVALID': 400,
+  'SUBMISSION.INVALID': 400,
+  'MONEY.INVALID': 400,
+  'TALLY.INVALID': 400,
+  'PILOT.LESSONS_REQUIRED': 400,
+  'AUTH.UNAUTHENTICATED': 401,
+  'AUTH.FORBIDDEN': 403,
+  'PILOT.NOT_LEAD': 403,
+  'USER.NOT_FOUND': 404,
+  'PROGRAMME.NOT_FOUND': 404,
+  'PILOT.NOT_FOUND': 404,
+  'ROUTE.NOT_FOUND': 404,
+  'RESOURCE.NOT_FOUND': 404,
+  'AGENCY.ALREADY_EXISTS': 409,
+  'USER.ALREADY_EXISTS': 409,
+  'PILOT.WRONG_STATE': 409,
+  'PILOT.TERMINAL': 409,
+  'GATE.NO_GATE_FROM_STAGE': 409,
+  'GATE.OUTCOME_NOT_ALLOWED': 409,
+  'IDEMPOTENCY.IN_PROGRESS': 409,
+  'PILOT.STALE': 412,
+  'AGENCY.UNKNOWN': 422,
+  'PILOT.PROGRAMME_UNKNOWN': 422,
+  'PILOT.PROGRAMME_LOCKED': 422,
+  'PILOT.BUDGET_BELOW_COMMITTED': 422,
+  'BUDGET.ENVELOPE_EXCEEDED': 422,
+  'SPEND.OVER_COMMITTED': 422,
+  'IDEMPOTENCY.KEY_REUSED': 422,
+  'PILOT.PRECONDITION_REQUIRED': 428,
+  'SERVER.UNAVAILABLE': 503,
+};
+
+/** Codes for framework errors that carry only a status. */
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'REQUEST.INVALID',
+  401: 'AUTH.UNAUTHENTICATED',
+  403: 'AUTH.FORBIDDEN',
+  404: 'ROUTE.NOT_FOUND',
+  405: 'REQUEST.METHOD_NOT_ALLOWED',
+  406: 'REQUEST.NOT_ACCEPTABLE',
+  409: 'REQUEST.CONFLICT',
+  413: 'REQUEST.TOO_LARGE',
+  414: 'REQUEST.URI_TOO_LONG',
+  415: 'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+  429: 'REQUEST.RATE_LIMITED',
+  431: 'REQUEST.HEADERS_TOO_LARGE',
+  500: 'SERVER.INTERNAL',
+  503: 'SERVER.UNAVAILABLE',
+};
+
+export function statusForCode(code: string): number {
+  return STATUS_BY_CODE[code] ?? 500;
+}
+
+function titleFor(status: number): string {
+  const name = HttpStatus[status];
+  if (!name) return status >= 500 ? 'Server error' : 'Request error';
+  return name
+    .toLowerCase()
+    .split('_')
+    .map((w, i) => (i === 0 ? w[0]!.toUpperCase() + w.slice(1) : w))
+    .join(' ')
+    .replace(/\bhttp\b/, 'HTTP');
+}
+
+function build(status: number, code: string, detail: string, errors?: ErrorDetail[], correlationId?: string): ProblemDetails {
+  return {
+    type: `urn:labgate:problem:${code.toLowerCase()}`,
+    title: titleFor(status),
+    status,
+    detail,
+    code,
+    ...(correlationId ? { correlationId } : {}),
+    ...(errors && errors.length > 0 ? { errors } : {}),
+  };
+}
+
+/**
+ * Turns anything thrown into problem details. Internal errors reveal nothing: the correlation id
+ * is what an operator needs to find the logged cause.
+ */
+export function toProblem(err: unknown, correlationId?: string): ProblemDetails {
+  if (err instanceof AppError || err instanceof DomainError) {
+    return build(statusForCode(err.code), err.code, err.message, err.details, correlationId);
+  }
+  if (err instanceof HttpException) {
+    const status = err.getStatus();
+    const response = err.getResponse();
+    const message =
+      typeof response === 'string'
+        ? response
+        : Array.isArray((response as { message?: unknown }).message)
+          ? ((response as { message: string[] }).message.join('; '))
+          : String((response as { message?: unknown }).message ?? err.message);
+    return build(status, CODE_BY_STATUS[status] ?? `HTTP.${status}`, message, undefined, correlationId);
+  }
+  const fastifyError = err as { statusCode?: number; code?: string; message?: string };
+  if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    const status = fastifyError.statusCode;
+    return build(status, CODE_BY_STATUS[status] ?? `HTTP.${status}`, describeFastifyError(fastifyError), undefined, correlationId);
+  }
+  return build(500, 'SERVER.INTERNAL', 'An internal error occurred; quote the correlation id when reporting it', undefined, correlationId);
+}
+
+function describeFastifyError(err: { code?: string; message?: string }): string {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'The request body is larger than the 1 MiB limit';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'Send request bodies as application/json';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'The request declared a JSON body but sent none';
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    default:
+      if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return `The body is not valid JSON: ${err.message}`;
+      return err.message ?? 'The request is invalid';
+  }
+}

@@ -1,0 +1,16 @@
+import 'reflect-metadata';
+import { Logger } from 'nestjs-pino';
+import { loadConfig } from '@labgate/config';
+import { createApiApp } from './api.factory';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const app = await createApiApp();
+  await app.listen({ port: config.port, host: '0.0.0.0' });
+  app.get(Logger).log(`LabGate API listening on http://0.0.0.0:${config.port} (docs at /docs)`, 'Main');
+}
+
+main().catch((err: unknown) => {
+  console.error(`labgate-api: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,142 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiPreconditionFailedResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { AppError, AuditService, ExpendituresService, pilotEtag, PilotsService, PilotView, Principal } from '@labgate/core';
+import { Caller, Roles } from '../auth/auth.decorators';
+import { PageQueryDto, ParseIdPipe } from '../http/common.dto';
+import { Idempotent } from '../http/idempotency.interceptor';
+import {
+  AuditPageResponseDto,
+  AuditVerifyResponseDto,
+  CreateExpenditureRequestDto,
+  CreatePilotRequestDto,
+  ExpenditurePageResponseDto,
+  ExpenditureResponseDto,
+  PilotListQueryDto,
+  PilotPageResponseDto,
+  PilotResponseDto,
+  UpdatePilotRequestDto,
+  WithdrawalRequestDto,
+} from './pilots.dto';
+
+function withEtag(reply: FastifyReply, pilot: PilotView): PilotView {
+  void reply.header('etag', pilotEtag(pilot.version));
+  return pilot;
+}
+
+@ApiTags('pilots')
+@ApiBearerAuth()
+@Controller('v1/pilots')
+export class PilotsController {
+  constructor(
+    private readonly pilots: PilotsService,
+    private readonly expenditures: ExpendituresService,
+    private readonly audit: AuditService,
+  ) {}
+
+  @Post()
+  @Roles('lead')
+  @Idempotent()
+  @ApiCreatedResponse({ type: PilotResponseDto })
+  async create(
+    @Caller() caller: Principal,
+    @Body() body: CreatePilotRequestDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<PilotResponseDto> {
+    const pilot = await this.pilots.create(caller, body);
+    void reply.header('location', `/v1/pilots/${pilot.id}`);
+    return withEtag(reply, pilot);
+  }
+
+  @Get()
+  @ApiOkResponse({ type: PilotPageResponseDto })
+  list(@Caller() caller: Principal, @Query() query: PilotListQueryDto): Promise<PilotPageResponseDto> {
+    return this.pilots.list(caller, query);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: PilotResponseDto, headers: { ETag: { description: 'Send it back as If-Match to PATCH' } } })
+  async get(
+    @Caller() caller: Principal,
+    @Param('id', ParseIdPipe) id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<PilotResponseDto> {
+    return withEtag(reply, await this.pilots.get(caller, id));
+  }
+
+  @Patch(':id')
+  @ApiHeader({ name: 'If-Match', required: true, description: 'The ETag of the version you edited' })
+  @ApiOkResponse({ type: PilotResponseDto })
+  @ApiPreconditionFailedResponse({ description: 'The pilot changed since you read it' })
+  async update(
+    @Caller() caller: Principal,
+    @Param('id', ParseIdPipe) id: string,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Body() body: UpdatePilotRequestDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<PilotResponseDto> {
+    if (Object.keys(body).length === 0) {
+      throw new AppError('REQUEST.INVALID', 'The PATCH body changes nothing', [{ field: '', message: 'give at least one editable field' }]);
+    }
+    return withEtag(reply, await this.pilots.update(caller, id, ifMatch, body));
+  }
+
+  @Post(':id/withdrawal')
+  @HttpCode(200)
+  @Idempotent()
+  @ApiOkResponse({ type: PilotResponseDto })
+  async withdraw(
+    @Caller() caller: Principal,
+    @Param('id', ParseIdPipe) id: string,
+    @Body() body: WithdrawalRequestDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<PilotResponseDto> {
+    return withEtag(reply, await this.pilots.withdraw(caller, id, body.lessonsLearned));
+  }
+
+  @Post(':id/expenditures')
+  @Idempotent()
+  @ApiCreatedResponse({ type: ExpenditureResponseDto })
+  reportExpenditure(
+    @Caller() caller: Principal,
+    @Param('id', ParseIdPipe) id: string,
+    @Body() body: CreateExpenditureRequestDto,
+  ): Promise<ExpenditureResponseDto> {
+    return this.expenditures.report(caller, id, body);
+  }
+
+  @Get(':id/expenditures')
+  @ApiOkResponse({ type: ExpenditurePageResponseDto })
+  listExpenditures(
+    @Caller() caller: Principal,
+    @Param('id', ParseIdPipe) id: string,
+    @Query() query: PageQueryDto,
+  ): Promise<ExpenditurePageResponseDto> {
+    return this.expenditures.list(caller, id, query.limit, query.cursor);
+  }
+
+  @Get(':id/audit')
+  @ApiOkResponse({ type: AuditPageResponseDto })
+  async auditTrail(
+    @Caller() caller: Principal,
+    @Param('id', ParseIdPipe) id: string,
+    @Query() query: PageQueryDto,
+  ): Promise<AuditPageResponseDto> {
+    await this.pilots.get(caller, id);
+    return this.audit.list(id, query.limit, query.cursor);
+  }
+
+  @Get(':id/audit/verify')
+  @ApiOkResponse({ type: AuditVerifyResponseDto })
+  async verifyAudit(@Caller() caller: Principal, @Param('id', ParseIdPipe) id: string): Promise<AuditVerifyResponseDto> {
+    await this.pilots.get(caller, id);
+    return this.audit.verify(id);
+  }
+}

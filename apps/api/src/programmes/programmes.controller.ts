@@ -1,0 +1,34 @@
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Principal, ProgrammesService } from '@labgate/core';
+import { Caller, Roles } from '../auth/auth.decorators';
+import { PageQueryDto, ParseIdPipe } from '../http/common.dto';
+import { Idempotent } from '../http/idempotency.interceptor';
+import { CreateProgrammeRequestDto, ProgrammePageResponseDto, ProgrammeResponseDto } from './programmes.dto';
+
+@ApiTags('programmes')
+@ApiBearerAuth()
+@Controller('v1/programmes')
+export class ProgrammesController {
+  constructor(private readonly programmes: ProgrammesService) {}
+
+  @Post()
+  @Roles('funder', 'admin')
+  @Idempotent()
+  @ApiCreatedResponse({ type: ProgrammeResponseDto })
+  create(@Caller() caller: Principal, @Body() body: CreateProgrammeRequestDto): Promise<ProgrammeResponseDto> {
+    return this.programmes.create(caller, body);
+  }
+
+  @Get()
+  @ApiOkResponse({ type: ProgrammePageResponseDto })
+  list(@Query() query: PageQueryDto): Promise<ProgrammePageResponseDto> {
+    return this.programmes.list(query.limit, query.cursor);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: ProgrammeResponseDto })
+  get(@Param('id', ParseIdPipe) id: string): Promise<ProgrammeResponseDto> {
+    return this.programmes.get(id);
+  }
+}

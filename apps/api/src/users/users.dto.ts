@@ -1,0 +1,57 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsEmail, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { Role, ROLES } from '@labgate/domain';
+import { PageQueryDto } from '../http/common.dto';
+
+export class CreateUserRequestDto {
+  @ApiProperty({ example: 'Ana Ruiz' })
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+
+  @ApiProperty({ example: 'ana.ruiz@europol.europa.eu' })
+  @IsEmail()
+  @Length(3, 320)
+  email!: string;
+
+  @ApiProperty({ example: 'EUROPOL' })
+  @Matches(/^[A-Z][A-Z0-9-]{1,15}$/, { message: 'must be an agency code such as EUROPOL' })
+  agency!: string;
+
+  @ApiProperty({ enum: ROLES, isArray: true, example: ['lead'] })
+  @IsArray()
+  @ArrayNotEmpty()
+  @ArrayMaxSize(6)
+  @IsIn(ROLES, { each: true })
+  roles!: Role[];
+}
+
+export class UserListQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ example: 'FRONTEX' })
+  @IsOptional()
+  @Matches(/^[A-Z][A-Z0-9-]{1,15}$/)
+  agency?: string;
+
+  @ApiPropertyOptional({ enum: ROLES })
+  @IsOptional()
+  @IsIn(ROLES)
+  role?: Role;
+}
+
+export class UserResponseDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() email!: string;
+  @ApiProperty({ example: 'EUROPOL' }) agency!: string;
+  @ApiProperty({ enum: ROLES, isArray: true }) roles!: Role[];
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+}
+
+export class CreatedUserResponseDto extends UserResponseDto {
+  @ApiProperty({ description: 'The API token; shown this once and never again' }) token!: string;
+}
+
+export class UserPageResponseDto {
+  @ApiProperty({ type: [UserResponseDto] }) items!: UserResponseDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}

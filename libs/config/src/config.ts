@@ -1,0 +1,93 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The environment as the operator writes it; validated once, then turned into {@link AppConfig}. */
+class EnvironmentVariables {
+  @Transform(({ value }) => (value === undefined || value === '' ? 3000 : Number(value)))
+  @IsInt({ message: 'must be an integer port number' })
+  @Min(0)
+  @Max(65535)
+  PORT!: number;
+
+  @Transform(({ value }) => value || 'postgres://postgres@127.0.0.1:5432/labgate')
+  @Matches(/^postgres(ql)?:\/\/[^/]+\/[A-Za-z0-9_-]+(\?.*)?$/, {
+    message: 'must look like postgres://user[:password]@host:port/database',
+  })
+  DATABASE_URL!: string;
+
+  @Transform(({ value }) => value || 'redis://127.0.0.1:6379')
+  @Matches(/^rediss?:\/\/[^\s]+$/, { message: 'must look like redis://host:port' })
+  REDIS_URL!: string;
+
+  @Transform(({ value }) => value || 'labgate')
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'must be 1-64 letters, digits, "-" or "_"' })
+  QUEUE_PREFIX!: string;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^\S{8,256}$/, { message: 'must be 8-256 characters without spaces' })
+  BOOTSTRAP_ADMIN_TOKEN?: string;
+
+  @Transform(({ value }) => value || 'info')
+  @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL!: LogLevel;
+}
+
+export interface AppConfig {
+  port: number;
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+  bootstrapAdminToken?: string;
+  logLevel: LogLevel;
+}
+
+/** Raised when the environment is unusable; its message is one line naming the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const raw = plainToInstance(EnvironmentVariables, {
+    PORT: env.PORT,
+    DATABASE_URL: env.DATABASE_URL,
+    REDIS_URL: env.REDIS_URL,
+    QUEUE_PREFIX: env.QUEUE_PREFIX,
+    BOOTSTRAP_ADMIN_TOKEN: env.BOOTSTRAP_ADMIN_TOKEN === '' ? undefined : env.BOOTSTRAP_ADMIN_TOKEN,
+    LOG_LEVEL: env.LOG_LEVEL,
+  });
+  const errors = validateSync(raw);
+  if (errors.length > 0) {
+    const lines = errors.map((e) => {
+      const shown = e.property === 'BOOTSTRAP_ADMIN_TOKEN' ? '(hidden)' : JSON.stringify(env[e.property]);
+      return `${e.property}=${shown} ${Object.values(e.constraints ?? {})[0] ?? 'is invalid'}`;
+    });
+    throw new ConfigError(`Invalid configuration: ${lines.join('; ')}`);
+  }
+  return {
+    port: raw.PORT,
+    databaseUrl: raw.DATABASE_URL,
+    redisUrl: raw.REDIS_URL,
+    queuePrefix: raw.QUEUE_PREFIX,
+    bootstrapAdminToken: raw.BOOTSTRAP_ADMIN_TOKEN,
+    logLevel: raw.LOG_LEVEL,
+  };
+}
+
+/** The database name and a URL to the server's maintenance database, for creating it when missing. */
+export function splitDatabaseUrl(databaseUrl: string): { database: string; maintenanceUrl: string; address: string } {
+  const url = new URL(databaseUrl);
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  const maintenance = new URL(databaseUrl);
+  maintenance.pathname = '/postgres';
+  return { database, maintenanceUrl: maintenance.toString(), address: `${url.hostname}:${url.port || '5432'}` };
+}
+
+/** host:port of a Redis URL, for messages. */
+export function redisAddress(redisUrl: string): string {
+  const url = new URL(redisUrl);
+  return `${url.hostname}:${url.port || '6379'}`;
+}

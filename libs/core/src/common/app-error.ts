@@ -1,0 +1,45 @@
+/**
+ * Application errors with stable codes. Services throw these (never HTTP exceptions); the API's
+ * problem filter maps each code to a status, so the same rule reads the same in every response.
+ */
+export type AppErrorCode =
+  | 'REQUEST.INVALID'
+  | 'AUTH.UNAUTHENTICATED'
+  | 'AUTH.FORBIDDEN'
+  | 'AGENCY.ALREADY_EXISTS'
+  | 'AGENCY.UNKNOWN'
+  | 'USER.ALREADY_EXISTS'
+  | 'USER.NOT_FOUND'
+  | 'PROGRAMME.NOT_FOUND'
+  | 'PILOT.NOT_FOUND'
+  | 'PILOT.NOT_LEAD'
+  | 'PILOT.PRECONDITION_REQUIRED'
+  | 'PILOT.STALE'
+  | 'PILOT.INVALID'
+  | 'PILOT.WRONG_STATE'
+  | 'PILOT.PROGRAMME_UNKNOWN'
+  | 'PILOT.PROGRAMME_LOCKED'
+  | 'PILOT.BUDGET_BELOW_COMMITTED'
+  | 'PAGINATION.INVALID_CURSOR'
+  | 'RESOURCE.NOT_FOUND'
+  | 'SERVER.UNAVAILABLE'
+  | 'IDEMPOTENCY.KEY_INVALID'
+  | 'IDEMPOTENCY.IN_PROGRESS'
+  | 'IDEMPOTENCY.KEY_REUSED';
+
+export interface ErrorDetail {
+  field: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  override name = 'AppError';
+
+  constructor(
+    readonly code: AppErrorCode,
+    message: string,
+    readonly details?: ErrorDetail[],
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,74 @@
+import { AppError } from './app-error';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** Position after the last row of a page in the (created_at DESC, id DESC) keyset order. */
+export interface KeysetPosition {
+  createdAt: string;
+  id: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function encodeCursor(position: KeysetPosition): string {
+  return Buffer.from(JSON.stringify([position.createdAt, position.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): KeysetPosition | null {
+  if (cursor === undefined || cursor === '') return null;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'string' &&
+      !Number.isNaN(Date.parse(value[0])) &&
+      typeof value[1] === 'string' &&
+      UUID.test(value[1])
+    ) {
+      return { createdAt: value[0], id: value[1] };
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw invalidCursor();
+}
+
+export function invalidCursor(): AppError {
+  return new AppError('PAGINATION.INVALID_CURSOR', 'The cursor is not one this API returned', [
+    { field: 'cursor', message: 'unknown or malformed cursor' },
+  ]);
+}
+
+export function pageSize(limit: number | undefined): number {
+  return Math.min(Math.max(limit ?? DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE);
+}
+
+/**
+ * Builds a page from rows fetched with LIMIT size + 1: the extra row only says there is more.
+ */
+export function toPage<R extends { created_at: Date; id: string }, T>(rows: R[], size: number, map: (row: R) => T): Page<T> {
+  const more = rows.length > size;
+  const kept = more ? rows.slice(0, size) : rows;
+  const last = kept[kept.length - 1];
+  return {
+    items: kept.map(map),
+    nextCursor: more && last ? encodeCursor({ createdAt: last.created_at.toISOString(), id: last.id }) : null,
+  };
+}
+
+/**
+ * The keyset condition and its parameters, appended to a WHERE clause whose parameters so far
+ * number `params.length`.
+ */
+export function keysetCondition(alias: string, position: KeysetPosition | null, params: unknown[]): string {
+  if (!position) return 'TRUE';
+  params.push(position.createdAt, position.id);
+  return `(${alias}.created_at, ${alias}.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
+}

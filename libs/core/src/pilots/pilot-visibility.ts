@@ -1,0 +1,24 @@
+import { hasRole, Principal } from '../common/principal';
+
+/**
+ * The SQL form of DESIGN §5 "Visibility" (the domain's canSeePilot is the same rule for one row;
+ * the end-to-end matrix test holds the two together). Appends its parameters to `params`.
+ *
+ * public: everyone · limited: involved agencies, assigned reviewers, chairs, funders ·
+ * restricted: involved agencies, assigned reviewers, chairs.
+ */
+export function pilotVisibilitySql(alias: string, viewer: Principal, params: unknown[]): string {
+  if (hasRole(viewer, 'chair')) return 'TRUE';
+  params.push(viewer.agency);
+  const agency = `$${params.length}`;
+  params.push(viewer.id);
+  const user = `$${params.length}`;
+  const clauses = [
+    `${alias}.sensitivity = 'public'`,
+    `${alias}.lead_agency = ${agency}`,
+    `${agency} = ANY(${alias}.partner_agencies)`,
+    `EXISTS (SELECT 1 FROM assignments a WHERE a.pilot_id = ${alias}.id AND a.reviewer_id = ${user} AND a.status <> 'declined')`,
+  ];
+  if (hasRole(viewer, 'funder')) clauses.push(`${alias}.sensitivity = 'limited'`);
+  return `(${clauses.join(' OR ')})`;
+}

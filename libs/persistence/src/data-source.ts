@@ -1,0 +1,22 @@
+import { DataSource, DataSourceOptions } from 'typeorm';
+import type { AppConfig } from '@labgate/config';
+import { MIGRATIONS } from '../../../migrations';
+import { ENTITIES } from './entities';
+
+/** The one description of the database connection: used by the apps, the CLI and the tests. */
+export function dataSourceOptions(config: Pick<AppConfig, 'databaseUrl'>, applicationName = 'labgate'): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: config.databaseUrl,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    applicationName,
+    extra: { max: 20, connectionTimeoutMillis: 5000 },
+  };
+}
+
+export function createDataSource(config: Pick<AppConfig, 'databaseUrl'>, applicationName?: string): DataSource {
+  return new DataSource(dataSourceOptions(config, applicationName));
+}

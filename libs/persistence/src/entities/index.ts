@@ -1,0 +1,31 @@
+import { AgencyEntity } from './agency.entity';
+import { ApiTokenEntity } from './api-token.entity';
+import { AuditEventEntity } from './audit-event.entity';
+import { ExpenditureEntity } from './expenditure.entity';
+import { IdempotencyKeyEntity } from './idempotency-key.entity';
+import { PilotCodeCounterEntity } from './pilot-code-counter.entity';
+import { PilotEntity } from './pilot.entity';
+import { ProgrammeEntity } from './programme.entity';
+import { UserEntity } from './user.entity';
+
+export * from './agency.entity';
+export * from './api-token.entity';
+export * from './audit-event.entity';
+export * from './expenditure.entity';
+export * from './idempotency-key.entity';
+export * from './pilot-code-counter.entity';
+export * from './pilot.entity';
+export * from './programme.entity';
+export * from './user.entity';
+
+export const ENTITIES = [
+  AgencyEntity,
+  ApiTokenEntity,
+  AuditEventEntity,
+  ExpenditureEntity,
+  IdempotencyKeyEntity,
+  PilotCodeCounterEntity,
+  PilotEntity,
+  ProgrammeEntity,
+  UserEntity,
+];

@@ -1,0 +1,91 @@
+/**
+ * `npm start`: validate the configuration, make sure Postgres and Redis answer (and the database
+ * exists), apply pending migrations, then run the API and the worker in the foreground until
+ * SIGTERM/SIGINT, which both drain before this exits 0.
+ */
+import { ChildProcess, fork } from 'node:child_process';
+import path from 'node:path';
+import pino from 'pino';
+import { ConfigError, loadConfig, redisAddress } from '@labgate/config';
+import { ensureDatabase, runMigrations, START_DEPENDENCIES_HINT, UnreachableError } from '@labgate/persistence';
+import { pingRedis } from '@labgate/queue';
+
+const log = pino({ name: 'labgate' });
+
+function fail(message: string): never {
+  log.fatal(message);
+  console.error(message);
+  process.exit(1);
+}
+
+async function prepare(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  try {
+    const { created } = await ensureDatabase(config.databaseUrl);
+    if (created) log.info('created the database');
+  } catch (err) {
+    if (err instanceof UnreachableError) fail(err.message);
+    throw err;
+  }
+  try {
+    await pingRedis(config.redisUrl);
+  } catch (err) {
+    fail(
+      `Redis is not reachable at ${redisAddress(config.redisUrl)} (${(err as Error).message}). ` +
+        `Start one, e.g. \`${START_DEPENDENCIES_HINT}\`, or set REDIS_URL.`,
+    );
+  }
+  const applied = await runMigrations(config.databaseUrl);
+  log.info({ applied }, applied.length ? `applied ${applied.length} migration(s)` : 'database schema is up to date');
+}
+
+function run(): void {
+  const children = new Map<string, ChildProcess>();
+  let stopping = false;
+  let exitCode = 0;
+
+  const stopAll = (signal: NodeJS.Signals) => {
+    for (const child of children.values()) child.kill(signal);
+  };
+
+  for (const [name, entry] of [
+    ['api', '../apps/api/src/main.js'],
+    ['worker', '../apps/worker/src/main.js'],
+  ] as const) {
+    const child = fork(path.join(__dirname, entry), { stdio: 'inherit' });
+    children.set(name, child);
+    child.on('exit', (code, signal) => {
+      children.delete(name);
+      if (!stopping) {
+        // One half of the service died: take the other down too, and say so.
+        log.error({ code, signal }, `${name} exited unexpectedly; stopping`);
+        exitCode = 1;
+        stopping = true;
+        stopAll('SIGTERM');
+      }
+      if (children.size === 0) {
+        log.info('stopped');
+        process.exit(exitCode);
+      }
+    });
+  }
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      log.info(`${signal}: draining the API and the worker`);
+      stopAll('SIGTERM');
+    });
+  }
+}
+
+prepare()
+  .then(run)
+  .catch((err: unknown) => fail(`start failed: ${err instanceof Error ? err.message : String(err)}`));
