@@ -15,3 +15,4 @@ export * from './pilots/pilot.view';
 export * from './pilots/pilots.service';
 export * from './programmes/programmes.service';
 export * from './users/users.service';
+export * from './common/sql';

@@ -7,6 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
 import { decodeCursor, keysetCondition, Page, pageSize, toPage } from '../common/pagination';
 import type { Principal } from '../common/principal';
+import { updateReturning } from '../common/sql';
 import { PilotLifecycleHooks } from './pilot-lifecycle.hooks';
 import { pilotVisibilitySql } from './pilot-visibility';
 import { pilotColumns, PilotRow, PilotView, toPilotView } from './pilot.view';
@@ -167,7 +168,8 @@ export class PilotsService {
         if (found.length === 0) throw programmeUnknown(patch.programmeId);
       }
       await this.hooks.beforeEdit(tx, current, Object.keys(dropUndefined(patch)));
-      const [updated]: PilotRow[] = await tx.query(
+      const [updated] = await updateReturning<PilotRow>(
+        tx,
         `UPDATE pilots p SET title = $2, summary = $3, domain = $4, programme_id = $5, partner_agencies = $6,
             trl_current = $7, trl_target = $8, budget_requested_cents = $9, personal_data = $10, dpia_ref = $11,
             sensitivity = $12, heilmeier = $13, version = version + 1, updated_at = now()
@@ -202,7 +204,8 @@ export class PilotsService {
       withdraw(row.stage, lessonsLearned);
       const released = Number(row.committed_cents) - Number(row.spent_cents);
       await tx.query('UPDATE programmes SET committed_cents = committed_cents - $2 WHERE id = $1', [row.programme_id, released]);
-      const [updated]: PilotRow[] = await tx.query(
+      const [updated] = await updateReturning<PilotRow>(
+        tx,
         `UPDATE pilots p SET stage = 'abandoned', lessons_learned = $2, committed_cents = spent_cents,
             abandoned_at = now(), stage_entered_at = now(), version = version + 1, updated_at = now()
           WHERE p.id = $1 RETURNING ${pilotColumns('p')}`,

@@ -1,0 +1,106 @@
+import { startApi, TestApi } from './support/api';
+import { createProgramme, createUser, expectProblem, pilotBody, TestUser } from './support/fixtures';
+
+describe('HTTP behaviour', () => {
+  let api: TestApi;
+  let lead: TestUser;
+  let programmeId: string;
+
+  beforeAll(async () => {
+    api = await startApi();
+    const funder = await createUser(api, 'EUROPOL', ['funder']);
+    lead = await createUser(api, 'EUROPOL', ['lead']);
+    programmeId = await createProgramme(api, funder);
+  });
+  afterAll(() => api.close());
+
+  it('answers liveness and readiness with Postgres and Redis checked', async () => {
+    const live = await api.http.get('/health/live');
+    expect(live.status).toBe(200);
+    const ready = await api.http.get('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body.info).toEqual({ postgres: expect.objectContaining({ status: 'up' }), redis: expect.objectContaining({ status: 'up' }) });
+  });
+
+  it('serves the OpenAPI document and Swagger UI without a token', async () => {
+    const doc = await api.http.get('/docs-json');
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/v1/pilots', '/v1/pilots/{id}', '/v1/users', '/v1/me']));
+    expect(doc.body.components.schemas.CreatePilotRequestDto.required).toEqual(expect.arrayContaining(['title', 'heilmeier', 'trl']));
+    const ui = await api.http.get('/docs');
+    expect(ui.status).toBe(200);
+    expect(ui.text).toContain('swagger');
+  });
+
+  it('answers an unknown route with a 404 problem', async () => {
+    expectProblem(await api.http.get('/v1/nothing-here').set(lead.auth), 404, 'ROUTE.NOT_FOUND');
+    expectProblem(await api.http.get('/nowhere'), 404);
+  });
+
+  it('answers malformed JSON with a 400 problem and creates nothing', async () => {
+    const before = await api.db.query('SELECT count(*)::int AS n FROM pilots');
+    const res = await api.http.post('/v1/pilots').set(lead.auth).set('Content-Type', 'application/json').send('{"title": ');
+    expectProblem(res, 400);
+    const after = await api.db.query('SELECT count(*)::int AS n FROM pilots');
+    expect(after[0].n).toBe(before[0].n);
+  });
+
+  it('answers a body over 1 MiB with a 413 problem', async () => {
+    const body = JSON.stringify(pilotBody(programmeId, { summary: 'x'.repeat(1024 * 1024 + 10) }));
+    const res = await api.http.post('/v1/pilots').set(lead.auth).set('Content-Type', 'application/json').send(body);
+    expectProblem(res, 413);
+  });
+
+  it('refuses unknown and server-owned fields with 400, naming them', async () => {
+    for (const field of ['stage', 'code', 'leadAgency', 'leadId', 'committedCents', 'version', 'colour']) {
+      const res = await api.http.post('/v1/pilots').set(lead.auth).send(pilotBody(programmeId, { [field]: 'x' }));
+      expectProblem(res, 400, 'REQUEST.INVALID');
+      expect(res.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
+    }
+    const nested = await api.http
+      .post('/v1/pilots')
+      .set(lead.auth)
+      .send(pilotBody(programmeId, { trl: { current: 3, target: 6, achieved: 9 } }));
+    expectProblem(nested, 400);
+    expect(nested.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'trl.achieved' })]));
+  });
+
+  it('lists every violation of a bad body', async () => {
+    const res = await api.http
+      .post('/v1/pilots')
+      .set(lead.auth)
+      .send(pilotBody(programmeId, { domain: 'alchemy', trl: { current: 0, target: 10 }, budgetRequestedCents: 12.5, sensitivity: 'secret' }));
+    expectProblem(res, 400);
+    const fields = (res.body.errors as Array<{ field: string }>).map((e) => e.field);
+    expect(fields).toEqual(expect.arrayContaining(['domain', 'trl.current', 'trl.target', 'budgetRequestedCents', 'sensitivity']));
+  });
+
+  it('carries a correlation id from the request into the response and the problem body', async () => {
+    const res = await api.http.get('/v1/pilots/00000000-0000-4000-8000-000000000000').set(lead.auth).set('X-Request-Id', 'trace-abc-123');
+    expect(res.headers['x-request-id']).toBe('trace-abc-123');
+    expectProblem(res, 404, 'PILOT.NOT_FOUND');
+    expect(res.body.correlationId).toBe('trace-abc-123');
+    const generated = await api.http.get('/health/live');
+    expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('requires a valid bearer token on every /v1 route', async () => {
+    expectProblem(await api.http.get('/v1/me'), 401, 'AUTH.UNAUTHENTICATED');
+    expectProblem(await api.http.get('/v1/pilots').set('Authorization', 'Bearer lg_not-a-real-token'), 401);
+    expectProblem(await api.http.get('/v1/agencies').set('Authorization', 'Basic YWRtaW46YWRtaW4='), 401);
+  });
+
+  it('treats a malformed id as a missing resource', async () => {
+    expectProblem(await api.http.get('/v1/pilots/not-a-uuid').set(lead.auth), 404);
+    expectProblem(await api.http.get('/v1/programmes/42').set(lead.auth), 404);
+  });
+
+  it('refuses a malformed cursor and caps the page size', async () => {
+    expectProblem(await api.http.get('/v1/pilots?cursor=garbage').set(lead.auth), 400, 'PAGINATION.INVALID_CURSOR');
+    expectProblem(await api.http.get('/v1/pilots?limit=0').set(lead.auth), 400);
+    const capped = await api.http.get('/v1/agencies?limit=1000').set(lead.auth);
+    expect(capped.status).toBe(200);
+    expect(capped.body.items.length).toBeLessThanOrEqual(100);
+  });
+});

@@ -1,0 +1,34 @@
+import '../../register-paths';
+import { randomBytes } from 'node:crypto';
+import { ensureDatabase, runMigrations } from '@labgate/persistence';
+import { startApiProcess, startWorkerProcess } from './processes';
+
+/**
+ * One throwaway database and one Redis key prefix per test run, so parallel runs and a
+ * developer's own data never meet; the real migrations build the schema. The built API and
+ * worker run as real processes against them, as `npm start` runs them.
+ */
+export default async function globalSetup(): Promise<void> {
+  const run = `${process.pid}_${randomBytes(3).toString('hex')}`;
+  const base = new URL(process.env.TEST_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+  base.pathname = `/labgate_test_${run}`;
+  process.env.DATABASE_URL = base.toString();
+  process.env.REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  process.env.QUEUE_PREFIX = `labgate-test-${run}`;
+  process.env.LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'warn';
+  process.env.BOOTSTRAP_ADMIN_TOKEN = `test-admin-${randomBytes(16).toString('hex')}`;
+  assertThrowaway(process.env.DATABASE_URL);
+  await ensureDatabase(process.env.DATABASE_URL);
+  await runMigrations(process.env.DATABASE_URL);
+
+  const api = await startApiProcess('api');
+  const worker = startWorkerProcess('worker');
+  process.env.API_URL = api.url;
+  (globalThis as { __labgate?: unknown }).__labgate = { api, worker };
+}
+
+export function assertThrowaway(databaseUrl: string): void {
+  if (!/\/labgate_test_[a-z0-9_]+$/.test(new URL(databaseUrl).pathname)) {
+    throw new Error(`Refusing to run end-to-end tests against ${databaseUrl}: not a throwaway test database`);
+  }
+}
