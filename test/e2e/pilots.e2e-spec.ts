@@ -138,7 +138,7 @@ describe('pilots', () => {
       let cursor: string | null = null;
       let pages = 0;
       do {
-        const res: Response = await api.http.get('/v1/pilots').query({ limit: 2, ...(cursor ? { cursor } : {}) }).set(lead.auth);
+        const res: Response = await api.http.get('/v1/pilots').query({ programmeId, limit: 2, ...(cursor ? { cursor } : {}) }).set(lead.auth);
         expect(res.status).toBe(200);
         all.push(...res.body.items.map((p: { id: string }) => p.id));
         cursor = res.body.nextCursor;
@@ -146,7 +146,7 @@ describe('pilots', () => {
       } while (cursor);
       expect(pages).toBeGreaterThan(1);
       expect(new Set(all).size).toBe(all.length);
-      const expected = await api.db.query('SELECT id FROM pilots ORDER BY created_at DESC, id DESC');
+      const expected = await api.db.query('SELECT id FROM pilots WHERE programme_id = $1 ORDER BY created_at DESC, id DESC', [programmeId]);
       expect(all).toEqual(expected.map((r: { id: string }) => r.id));
     });
   });

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { mountQueueDashboard } from './admin/queue-dashboard';
 import { ApiModule } from './app.module';
 import { correlationIdFor, CORRELATION_HEADER } from './http/correlation';
 import { createValidationPipe } from './http/validation';
@@ -35,6 +36,8 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
     void reply.header(CORRELATION_HEADER, request.id);
     return payload;
   });
+
+  await mountQueueDashboard(app);
 
   const document = SwaggerModule.createDocument(
     app,

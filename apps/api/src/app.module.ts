@@ -16,6 +16,9 @@ import { PilotsController } from './pilots/pilots.controller';
 import { ProgrammesController } from './programmes/programmes.controller';
 import { UsersController } from './users/users.controller';
 import { BootstrapAdmin } from './bootstrap-admin';
+import { GatePoliciesController } from './policies/policies.controller';
+import { AssignmentsController, GateReviewsController } from './reviews/reviews.controller';
+import { WebhooksController } from './webhooks/webhooks.controller';
 
 @Module({
   imports: [
@@ -44,7 +47,18 @@ import { BootstrapAdmin } from './bootstrap-admin';
     TerminusModule.forRoot({ logger: false }),
     CoreModule,
   ],
-  controllers: [HealthController, MeController, AgenciesController, UsersController, ProgrammesController, PilotsController],
+  controllers: [
+    HealthController,
+    MeController,
+    AgenciesController,
+    UsersController,
+    ProgrammesController,
+    PilotsController,
+    GateReviewsController,
+    AssignmentsController,
+    GatePoliciesController,
+    WebhooksController,
+  ],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },
     { provide: APP_FILTER, useClass: ProblemFilter },

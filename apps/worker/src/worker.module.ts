@@ -5,7 +5,14 @@ import { LoggerModule } from 'nestjs-pino';
 import { APP_CONFIG, AppConfig, AppConfigModule } from '@labgate/config';
 import { CoreModule } from '@labgate/core';
 import { dataSourceOptions } from '@labgate/persistence';
-import { redisOptions } from '@labgate/queue';
+import { QueueName, redisOptions } from '@labgate/queue';
+import { JobRegistry } from './jobs/job-registry';
+import { MaintenanceHandlers } from './jobs/maintenance.handlers';
+import { NotificationHandlers } from './jobs/notification.handlers';
+import { MaintenanceProcessor, NotificationsProcessor, ReviewsProcessor } from './jobs/processors';
+import { Queues } from './jobs/queues';
+import { ReviewHandlers } from './jobs/review.handlers';
+import { OutboxRelay } from './outbox/outbox.relay';
 
 @Module({
   imports: [
@@ -22,7 +29,23 @@ import { redisOptions } from '@labgate/queue';
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({ connection: redisOptions(config.redisUrl), prefix: config.queuePrefix }),
     }),
+    BullModule.registerQueue(...Object.values(QueueName).map((name) => ({ name }))),
     CoreModule,
+  ],
+  providers: [
+    Queues,
+    OutboxRelay,
+    ReviewHandlers,
+    NotificationHandlers,
+    MaintenanceHandlers,
+    {
+      provide: JobRegistry,
+      inject: [ReviewHandlers, NotificationHandlers, MaintenanceHandlers],
+      useFactory: (...sources: [ReviewHandlers, NotificationHandlers, MaintenanceHandlers]) => new JobRegistry(sources),
+    },
+    ReviewsProcessor,
+    NotificationsProcessor,
+    MaintenanceProcessor,
   ],
 })
 export class WorkerModule {}

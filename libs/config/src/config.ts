@@ -31,6 +31,24 @@ class EnvironmentVariables {
   @Matches(/^\S{8,256}$/, { message: 'must be 8-256 characters without spaces' })
   BOOTSTRAP_ADMIN_TOKEN?: string;
 
+  @Transform(({ value }) => (value === undefined || value === '' ? 5 : Number(value)))
+  @IsInt({ message: 'must be an integer' })
+  @Min(1)
+  @Max(25)
+  WEBHOOK_ATTEMPTS!: number;
+
+  @Transform(({ value }) => (value === undefined || value === '' ? 2000 : Number(value)))
+  @IsInt({ message: 'must be an integer number of milliseconds' })
+  @Min(10)
+  @Max(3_600_000)
+  WEBHOOK_BACKOFF_MS!: number;
+
+  @Transform(({ value }) => (value === undefined || value === '' ? 600_000 : Number(value)))
+  @IsInt({ message: 'must be an integer number of milliseconds' })
+  @Min(1000)
+  @Max(86_400_000)
+  AUDIT_SEAL_INTERVAL_MS!: number;
+
   @Transform(({ value }) => value || 'info')
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL!: LogLevel;
@@ -43,6 +61,9 @@ export interface AppConfig {
   queuePrefix: string;
   bootstrapAdminToken?: string;
   logLevel: LogLevel;
+  webhookAttempts: number;
+  webhookBackoffMs: number;
+  auditSealIntervalMs: number;
 }
 
 /** Raised when the environment is unusable; its message is one line naming the variable. */
@@ -58,6 +79,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     QUEUE_PREFIX: env.QUEUE_PREFIX,
     BOOTSTRAP_ADMIN_TOKEN: env.BOOTSTRAP_ADMIN_TOKEN === '' ? undefined : env.BOOTSTRAP_ADMIN_TOKEN,
     LOG_LEVEL: env.LOG_LEVEL,
+    WEBHOOK_ATTEMPTS: env.WEBHOOK_ATTEMPTS,
+    WEBHOOK_BACKOFF_MS: env.WEBHOOK_BACKOFF_MS,
+    AUDIT_SEAL_INTERVAL_MS: env.AUDIT_SEAL_INTERVAL_MS,
   });
   const errors = validateSync(raw);
   if (errors.length > 0) {
@@ -74,6 +98,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     queuePrefix: raw.QUEUE_PREFIX,
     bootstrapAdminToken: raw.BOOTSTRAP_ADMIN_TOKEN,
     logLevel: raw.LOG_LEVEL,
+    webhookAttempts: raw.WEBHOOK_ATTEMPTS,
+    webhookBackoffMs: raw.WEBHOOK_BACKOFF_MS,
+    auditSealIntervalMs: raw.AUDIT_SEAL_INTERVAL_MS,
   };
 }
 

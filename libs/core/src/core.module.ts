@@ -4,10 +4,19 @@ import { AuditService } from './audit/audit.service';
 import { AuthService } from './auth/auth.service';
 import { IdempotencyService } from './idempotency/idempotency.service';
 import { ExpendituresService } from './pilots/expenditures.service';
-import { PilotLifecycleHooks } from './pilots/pilot-lifecycle.hooks';
 import { PilotsService } from './pilots/pilots.service';
 import { ProgrammesService } from './programmes/programmes.service';
 import { UsersService } from './users/users.service';
+import { SealService } from './audit/seal.service';
+import { EventsService } from './notifications/events.service';
+import { NotificationsService } from './notifications/notifications.service';
+import { PoliciesService } from './policies/policies.service';
+import { WebhooksService } from './webhooks/webhooks.service';
+import { DecisionService } from './workflow/decision.service';
+import { OutboxService } from './workflow/outbox.service';
+import { ReviewsService } from './workflow/reviews.service';
+import { SeatsService } from './workflow/seats.service';
+import { WorkflowService } from './workflow/workflow.service';
 
 const SERVICES = [
   AgenciesService,
@@ -15,10 +24,19 @@ const SERVICES = [
   AuthService,
   ExpendituresService,
   IdempotencyService,
-  PilotLifecycleHooks,
   PilotsService,
   ProgrammesService,
   UsersService,
+  SealService,
+  EventsService,
+  NotificationsService,
+  PoliciesService,
+  WebhooksService,
+  DecisionService,
+  OutboxService,
+  ReviewsService,
+  SeatsService,
+  WorkflowService,
 ];
 
 /** The services both apps share; the API adds controllers, the worker adds processors. */

@@ -4,10 +4,12 @@ import { Pool } from 'pg';
 export class TestDb {
   private readonly pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 4 });
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows are whatever the test's SQL selects
   async query<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {
     return (await this.pool.query(sql, params)).rows as T[];
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
   async transaction<T>(fn: (tx: { query: <R = any>(sql: string, params?: unknown[]) => Promise<R[]> }) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {

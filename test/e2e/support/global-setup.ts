@@ -17,6 +17,10 @@ export default async function globalSetup(): Promise<void> {
   process.env.QUEUE_PREFIX = `labgate-test-${run}`;
   process.env.LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'warn';
   process.env.BOOTSTRAP_ADMIN_TOKEN = `test-admin-${randomBytes(16).toString('hex')}`;
+  // Fast retries and seals, so the tests that watch them finish in seconds.
+  process.env.WEBHOOK_ATTEMPTS = '3';
+  process.env.WEBHOOK_BACKOFF_MS = '100';
+  process.env.AUDIT_SEAL_INTERVAL_MS = '2000';
   assertThrowaway(process.env.DATABASE_URL);
   await ensureDatabase(process.env.DATABASE_URL);
   await runMigrations(process.env.DATABASE_URL);

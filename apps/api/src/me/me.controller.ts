@@ -1,7 +1,9 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ROLES, type Role } from '@labgate/domain';
-import type { Principal } from '@labgate/core';
+import { NotificationsService, type Principal, ReviewsService } from '@labgate/core';
+import { PageQueryDto } from '../http/common.dto';
+import { AssignmentPageResponseDto, AssignmentQueryDto } from '../reviews/reviews.dto';
 import { Caller } from '../auth/auth.decorators';
 
 export class MeResponseDto {
@@ -12,10 +14,41 @@ export class MeResponseDto {
   @ApiProperty({ enum: ROLES, isArray: true }) roles!: Role[];
 }
 
+export class NotificationResponseDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: 'assignment.created' }) event!: string;
+  @ApiPropertyOptional({ format: 'uuid' }) pilotId?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) gateReviewId?: string;
+  @ApiProperty({ type: Object }) data!: object;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+}
+
+export class NotificationPageResponseDto {
+  @ApiProperty({ type: [NotificationResponseDto] }) items!: NotificationResponseDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
+
 @ApiTags('me')
 @ApiBearerAuth()
 @Controller('v1/me')
 export class MeController {
+  constructor(
+    private readonly reviews: ReviewsService,
+    private readonly notifications: NotificationsService,
+  ) {}
+
+  @Get('assignments')
+  @ApiOkResponse({ type: AssignmentPageResponseDto, description: 'The reviewer’s inbox: seats held, newest first' })
+  assignments(@Caller() caller: Principal, @Query() query: AssignmentQueryDto): Promise<AssignmentPageResponseDto> {
+    return this.reviews.inbox(caller, query.status, query.limit, query.cursor);
+  }
+
+  @Get('notifications')
+  @ApiOkResponse({ type: NotificationPageResponseDto })
+  inbox(@Caller() caller: Principal, @Query() query: PageQueryDto): Promise<NotificationPageResponseDto> {
+    return this.notifications.inbox(caller, query.limit, query.cursor);
+  }
+
   @Get()
   @ApiOkResponse({ type: MeResponseDto })
   me(@Caller() caller: Principal): MeResponseDto {

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import {
+  ApiAcceptedResponse,
   ApiBearerAuth,
   ApiCreatedResponse,
   ApiHeader,
@@ -8,7 +9,8 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { AppError, AuditService, ExpendituresService, pilotEtag, PilotsService, PilotView, Principal } from '@labgate/core';
+import { AppError, AuditService, ExpendituresService, pilotEtag, PilotsService, PilotView, Principal, ReviewsService } from '@labgate/core';
+import { GateReviewResponseDto, SubmissionRequestDto, SubmissionResponseDto } from '../reviews/reviews.dto';
 import { Caller, Roles } from '../auth/auth.decorators';
 import { PageQueryDto, ParseIdPipe } from '../http/common.dto';
 import { Idempotent } from '../http/idempotency.interceptor';
@@ -39,6 +41,7 @@ export class PilotsController {
     private readonly pilots: PilotsService,
     private readonly expenditures: ExpendituresService,
     private readonly audit: AuditService,
+    private readonly reviews: ReviewsService,
   ) {}
 
   @Post()
@@ -99,6 +102,24 @@ export class PilotsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PilotResponseDto> {
     return withEtag(reply, await this.pilots.withdraw(caller, id, body.lessonsLearned));
+  }
+
+  @Post(':id/submissions')
+  @HttpCode(202)
+  @Idempotent()
+  @ApiAcceptedResponse({ type: SubmissionResponseDto, description: 'The gate review is open; seats are assigned on the queue' })
+  submit(
+    @Caller() caller: Principal,
+    @Param('id', ParseIdPipe) id: string,
+    @Body() body: SubmissionRequestDto,
+  ): Promise<SubmissionResponseDto> {
+    return this.reviews.submit(caller, id, body);
+  }
+
+  @Get(':id/gate-reviews')
+  @ApiOkResponse({ type: [GateReviewResponseDto], description: 'Every gate review of the pilot, oldest first' })
+  gateReviews(@Caller() caller: Principal, @Param('id', ParseIdPipe) id: string): Promise<GateReviewResponseDto[]> {
+    return this.reviews.listForPilot(caller, id);
   }
 
   @Post(':id/expenditures')

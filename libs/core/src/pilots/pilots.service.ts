@@ -8,7 +8,8 @@ import { AppError } from '../common/app-error';
 import { decodeCursor, keysetCondition, Page, pageSize, toPage } from '../common/pagination';
 import type { Principal } from '../common/principal';
 import { updateReturning } from '../common/sql';
-import { PilotLifecycleHooks } from './pilot-lifecycle.hooks';
+import { EventsService } from '../notifications/events.service';
+import { DecisionService } from '../workflow/decision.service';
 import { pilotVisibilitySql } from './pilot-visibility';
 import { pilotColumns, PilotRow, PilotView, toPilotView } from './pilot.view';
 
@@ -44,7 +45,8 @@ export class PilotsService {
     private readonly db: DataSource,
     private readonly agencies: AgenciesService,
     private readonly audit: AuditService,
-    private readonly hooks: PilotLifecycleHooks,
+    private readonly decisions: DecisionService,
+    private readonly events: EventsService,
   ) {}
 
   async create(lead: Principal, input: PilotInput): Promise<PilotView> {
@@ -167,7 +169,13 @@ export class PilotsService {
         const found: unknown[] = await tx.query('SELECT 1 FROM programmes WHERE id = $1', [patch.programmeId]);
         if (found.length === 0) throw programmeUnknown(patch.programmeId);
       }
-      await this.hooks.beforeEdit(tx, current, Object.keys(dropUndefined(patch)));
+      const seatShaping = (['partnerAgencies', 'personalData', 'programmeId'] as const).filter((f) => patch[f] !== undefined);
+      if (seatShaping.length > 0) {
+        const open: unknown[] = await tx.query(`SELECT 1 FROM gate_reviews WHERE pilot_id = $1 AND status IN ('open', 'escalated')`, [id]);
+        if (open.length > 0) {
+          throw new AppError('GATE.REVIEW_OPEN', `${current.code} is under gate review: ${seatShaping.join(', ')} cannot change until it is decided`);
+        }
+      }
       const [updated] = await updateReturning<PilotRow>(
         tx,
         `UPDATE pilots p SET title = $2, summary = $3, domain = $4, programme_id = $5, partner_agencies = $6,
@@ -195,30 +203,33 @@ export class PilotsService {
     });
   }
 
-  /** The lead abandons the pilot: committed but unspent money goes back to the programme. */
+  /**
+   * The lead abandons the pilot: an open review is cancelled, committed but unspent money goes
+   * back to the programme.
+   */
   async withdraw(lead: Principal, id: string, lessonsLearned: string): Promise<PilotView> {
     return this.db.transaction(async (tx) => {
       const row = await this.findVisible(tx, lead, id, true);
       requireLead(row, lead);
       if (row.stage === 'abandoned') throw wrongState(row, 'withdrawn');
-      withdraw(row.stage, lessonsLearned);
-      const released = Number(row.committed_cents) - Number(row.spent_cents);
-      await tx.query('UPDATE programmes SET committed_cents = committed_cents - $2 WHERE id = $1', [row.programme_id, released]);
-      const [updated] = await updateReturning<PilotRow>(
-        tx,
-        `UPDATE pilots p SET stage = 'abandoned', lessons_learned = $2, committed_cents = spent_cents,
-            abandoned_at = now(), stage_entered_at = now(), version = version + 1, updated_at = now()
-          WHERE p.id = $1 RETURNING ${pilotColumns('p')}`,
-        [id, lessonsLearned.trim()],
-      );
+      const lessons = lessonsLearned.trim();
+      withdraw(row.stage, lessons);
+      await this.decisions.cancelOpenReview(tx, row, lead.id);
+      const releasedCents = await this.decisions.abandonPilot(tx, row, lessons);
       await this.audit.append(tx, {
         pilotId: id,
         actor: lead.id,
         action: 'pilot.withdrawn',
-        payload: { fromStage: row.stage, lessonsLearned: lessonsLearned.trim(), releasedCents: released },
+        payload: { fromStage: row.stage, lessonsLearned: lessons, releasedCents },
       });
-      await this.hooks.afterWithdraw(tx, toPilotView(updated!), lead);
-      return toPilotView(updated!);
+      await this.events.publish(tx, {
+        event: 'pilot.abandoned',
+        pilotId: id,
+        recipients: [],
+        agencies: [row.lead_agency, ...row.partner_agencies],
+        data: { pilotCode: row.code, reason: 'withdrawn', releasedCents },
+      });
+      return toPilotView(await this.findVisible(tx, lead, id, false));
     });
   }
 

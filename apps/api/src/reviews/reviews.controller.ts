@@ -1,0 +1,69 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Principal, ReviewsService } from '@labgate/core';
+import { Caller, Roles } from '../auth/auth.decorators';
+import { ParseIdPipe } from '../http/common.dto';
+import { Idempotent } from '../http/idempotency.interceptor';
+import {
+  AssignmentResponseDto,
+  DecisionRequestDto,
+  DeclineRequestDto,
+  DeclineResponseDto,
+  GateReviewResponseDto,
+  ReassignRequestDto,
+  VoteRequestDto,
+  VoteResponseDto,
+} from './reviews.dto';
+
+@ApiTags('gate reviews')
+@ApiBearerAuth()
+@Controller('v1/gate-reviews')
+export class GateReviewsController {
+  constructor(private readonly reviews: ReviewsService) {}
+
+  @Get(':id')
+  @ApiOkResponse({ type: GateReviewResponseDto, description: 'Seats, tally and decision; votes so far to chairs and funders' })
+  get(@Caller() caller: Principal, @Param('id', ParseIdPipe) id: string): Promise<GateReviewResponseDto> {
+    return this.reviews.get(caller, id);
+  }
+
+  @Post(':id/votes')
+  @Idempotent()
+  @ApiCreatedResponse({ type: VoteResponseDto })
+  vote(@Caller() caller: Principal, @Param('id', ParseIdPipe) id: string, @Body() body: VoteRequestDto): Promise<VoteResponseDto> {
+    return this.reviews.vote(caller, id, body);
+  }
+
+  @Post(':id/decision')
+  @Roles('chair')
+  @HttpCode(200)
+  @Idempotent()
+  @ApiOkResponse({ type: GateReviewResponseDto })
+  decide(@Caller() caller: Principal, @Param('id', ParseIdPipe) id: string, @Body() body: DecisionRequestDto): Promise<GateReviewResponseDto> {
+    return this.reviews.decideEscalated(caller, id, body.outcome, body.rationale);
+  }
+}
+
+@ApiTags('gate reviews')
+@ApiBearerAuth()
+@Controller('v1/assignments')
+export class AssignmentsController {
+  constructor(private readonly reviews: ReviewsService) {}
+
+  @Post(':id/decline')
+  @HttpCode(200)
+  @Idempotent()
+  @ApiOkResponse({ type: DeclineResponseDto })
+  decline(@Caller() caller: Principal, @Param('id', ParseIdPipe) id: string, @Body() body: DeclineRequestDto): Promise<DeclineResponseDto> {
+    return this.reviews.decline(caller, id, body.reason);
+  }
+
+  @Post(':id/reassign')
+  @Roles('chair')
+  @HttpCode(200)
+  @Idempotent()
+  @ApiOkResponse({ type: AssignmentResponseDto })
+  reassign(@Caller() caller: Principal, @Param('id', ParseIdPipe) id: string, @Body() body: ReassignRequestDto): Promise<AssignmentResponseDto> {
+    return this.reviews.reassign(caller, id, body.reviewerId);
+  }
+}

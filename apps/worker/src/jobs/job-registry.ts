@@ -1,0 +1,57 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Job, UnrecoverableError } from 'bullmq';
+import { DomainError } from '@labgate/domain';
+import { ALL_JOB_NAMES, isJobName, JobName, JobOf, JobOutcome } from '@labgate/queue';
+
+export type JobHandler<N extends JobName = JobName> = (data: JobOf<N>, job: Job<JobOf<N>>) => Promise<JobOutcome>;
+export type HandlerTable = { [N in JobName]?: JobHandler<N> };
+
+/** A service that handles some jobs. */
+export abstract class JobHandlers {
+  abstract handlers(): HandlerTable;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Every job name has exactly one handler, checked at start-up (the worker refuses to boot
+ * otherwise). Job data is validated as strictly as an HTTP body: ids must be UUIDs.
+ */
+@Injectable()
+export class JobRegistry implements OnModuleInit {
+  private readonly table = new Map<JobName, JobHandler>();
+
+  constructor(private readonly sources: JobHandlers[]) {}
+
+  onModuleInit(): void {
+    const problems: string[] = [];
+    for (const source of this.sources) {
+      for (const [name, handler] of Object.entries(source.handlers()) as Array<[JobName, JobHandler]>) {
+        if (this.table.has(name)) problems.push(`${name} has two handlers`);
+        this.table.set(name, handler);
+      }
+    }
+    for (const name of ALL_JOB_NAMES) if (!this.table.has(name)) problems.push(`${name} has no handler`);
+    if (problems.length > 0) throw new Error(`Job registry: ${problems.join('; ')}`);
+  }
+
+  async run(job: Job): Promise<JobOutcome> {
+    if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job ${job.name}`);
+    for (const [key, value] of Object.entries(job.data ?? {})) {
+      if (key.endsWith('Id') && (typeof value !== 'string' || !UUID.test(value))) {
+        throw new UnrecoverableError(`job ${job.name} ${job.id}: ${key} is not an id`);
+      }
+    }
+    try {
+      return await this.table.get(job.name)!(job.data, job);
+    } catch (err) {
+      // A domain refusal will refuse again on every retry: fail it now, keep it for inspection.
+      if (err instanceof DomainError) throw new UnrecoverableError(`${err.code}: ${err.message}`);
+      throw err;
+    }
+  }
+
+  names(): JobName[] {
+    return [...this.table.keys()];
+  }
+}

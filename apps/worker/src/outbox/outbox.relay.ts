@@ -1,0 +1,157 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '@labgate/config';
+import { isJobName, QUEUE_OF_JOB, QueueName } from '@labgate/queue';
+import { Queues } from '../jobs/queues';
+
+interface OutboxRow {
+  id: string;
+  job_name: string;
+  payload: Record<string, unknown>;
+  run_at: Date | null;
+}
+
+const BATCH = 1000;
+const POLL_MS = 1000;
+const REDIS_TIMEOUT_MS = 5000;
+
+/**
+ * Moves committed outbox rows to BullMQ (jobId = outbox id), woken by LISTEN/NOTIFY and, as a
+ * safety net, by a one-second poll. Rows are claimed with FOR UPDATE SKIP LOCKED, so several
+ * workers share the work; if Redis refuses, the transaction rolls back and the rows wait for the
+ * next round. A row added to Redis whose commit then failed is re-added under the same jobId,
+ * which BullMQ ignores as a duplicate.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private listener?: Client;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private stopped = false;
+  private failures = 0;
+  private lastCleanup = 0;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly queues: Queues,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.listen();
+    this.timer = setInterval(() => this.kick(), POLL_MS);
+    this.kick();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /** Starts a drain, or asks the running one to go round again. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      }
+    });
+  }
+
+  /** Relays until the outbox is empty (or Redis refuses). Returns how many rows moved. */
+  async drain(): Promise<void> {
+    try {
+      while (!this.stopped && (await this.relayBatch()) === BATCH) {
+        // a full batch: there may be more
+      }
+      if (this.failures > 0) this.logger.log(`outbox relay reconnected after ${this.failures} failed round(s)`);
+      this.failures = 0;
+      await this.cleanup();
+    } catch (err) {
+      if (this.failures++ % 30 === 0) this.logger.warn(`outbox relay waiting: ${(err as Error).message}`);
+    }
+  }
+
+  private async relayBatch(): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const rows: OutboxRow[] = await tx.query(
+        `SELECT id, job_name, payload, run_at FROM outbox WHERE sent_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [BATCH],
+      );
+      if (rows.length === 0) return 0;
+      const byQueue = new Map<QueueName, Array<{ name: string; data: Record<string, unknown>; opts: object }>>();
+      const now = Date.now();
+      for (const row of rows) {
+        if (!isJobName(row.job_name)) {
+          this.logger.error(`outbox row ${row.id} names no known job (${row.job_name}); dropped`);
+          continue;
+        }
+        const queue = QUEUE_OF_JOB[row.job_name];
+        const list = byQueue.get(queue) ?? [];
+        list.push({
+          name: row.job_name,
+          data: row.payload,
+          opts: { ...this.queues.optionsFor(row.job_name), jobId: row.id, delay: row.run_at ? Math.max(0, row.run_at.getTime() - now) : 0 },
+        });
+        byQueue.set(queue, list);
+      }
+      await withTimeout(
+        Promise.all([...byQueue].map(([queue, jobs]) => this.queues.get(queue).addBulk(jobs))),
+        REDIS_TIMEOUT_MS,
+        'Redis did not accept the jobs in time',
+      );
+      await tx.query('UPDATE outbox SET sent_at = now() WHERE id = ANY($1::uuid[])', [rows.map((r) => r.id)]);
+      return rows.length;
+    });
+  }
+
+  /** Relayed rows are kept a day for diagnosis, then dropped. */
+  private async cleanup(): Promise<void> {
+    if (Date.now() - this.lastCleanup < 60_000) return;
+    this.lastCleanup = Date.now();
+    await this.db.query(`DELETE FROM outbox WHERE sent_at < now() - interval '1 day'`);
+  }
+
+  private async listen(): Promise<void> {
+    const client = new Client({ connectionString: this.config.databaseUrl, application_name: 'labgate-outbox-listener' });
+    client.on('notification', () => this.kick());
+    client.on('error', (err) => {
+      this.logger.warn(`outbox listener lost its connection (${err.message}); polling until it is back`);
+      this.listener = undefined;
+      setTimeout(() => void this.reconnect(), POLL_MS);
+    });
+    await client.connect();
+    await client.query('LISTEN labgate_outbox');
+    this.listener = client;
+  }
+
+  private async reconnect(): Promise<void> {
+    if (this.stopped || this.listener) return;
+    try {
+      await this.listen();
+    } catch {
+      setTimeout(() => void this.reconnect(), POLL_MS * 5);
+    }
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(message)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,123 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { CastVote, tally, TallyResult } from '@labgate/domain';
+import { JobName, JobOutcome } from '@labgate/queue';
+import { EventsService } from '../notifications/events.service';
+import { DecisionService } from './decision.service';
+import { OutboxService } from './outbox.service';
+import type { SeatRow, VoteRow } from './review.view';
+import { ReviewsService } from './reviews.service';
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The queued half of the workflow, as the worker's processors call it. Every method re-reads the
+ * review under its row lock and does nothing when the step already happened, so a job that runs
+ * twice (a retry, a stalled job recovered after a crash) changes nothing twice.
+ */
+@Injectable()
+export class WorkflowService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly decisions: DecisionService,
+    private readonly reviews: ReviewsService,
+    private readonly events: EventsService,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  /** Assigns every seat, notifies, and schedules the reminder and the deadline. */
+  async openReview(gateReviewId: string): Promise<JobOutcome> {
+    return this.db.transaction(async (tx) => {
+      const locked = await this.decisions.lockReview(tx, gateReviewId);
+      if (!locked || locked.review.status !== 'open' || locked.review.seats_assigned_at) return 'skipped';
+      const { review, pilot } = locked;
+      const seats: SeatRow[] = await tx.query(
+        `SELECT id, seat, reviewer_id, status, due_at FROM assignments WHERE gate_review_id = $1 AND status = 'unassigned' ORDER BY created_at, id`,
+        [review.id],
+      );
+      for (const seat of seats) await this.reviews.fillSeat(tx, locked, seat.seat, seat.id);
+
+      const timers: string[] = [];
+      const reminderAt = new Date(review.due_at.getTime() - review.policy.reminderHoursBeforeDue * HOUR_MS);
+      if (reminderAt.getTime() > Date.now()) timers.push(await this.outbox.enqueue(tx, JobName.RemindReviewers, { gateReviewId }, reminderAt));
+      timers.push(await this.outbox.enqueue(tx, JobName.ReviewDeadline, { gateReviewId }, review.due_at));
+      await tx.query('UPDATE gate_reviews SET seats_assigned_at = now(), timer_job_ids = $2 WHERE id = $1', [gateReviewId, timers]);
+
+      await this.events.publish(tx, {
+        event: 'gate.opened',
+        pilotId: pilot.id,
+        gateReviewId,
+        recipients: [pilot.lead_id],
+        agencies: [pilot.lead_agency, ...pilot.partner_agencies],
+        data: { pilotCode: pilot.code, gate: review.gate, round: review.round, dueAt: review.due_at.toISOString() },
+      });
+      return 'success';
+    });
+  }
+
+  /**
+   * Tallies with the pure domain rule: after a vote (decides once every seat has voted) or at the
+   * deadline (over the votes cast, with quorum, else escalation). Decides in the same transaction.
+   */
+  async tallyReview(gateReviewId: string, atDeadline: boolean): Promise<JobOutcome> {
+    return this.db.transaction(async (tx) => {
+      const locked = await this.decisions.lockReview(tx, gateReviewId);
+      if (!locked || locked.review.status !== 'open') return 'skipped';
+      const { review } = locked;
+      const seats: Array<{ seat: string }> = await tx.query(
+        `SELECT DISTINCT seat FROM assignments WHERE gate_review_id = $1 AND status <> 'declined'`,
+        [review.id],
+      );
+      const votes: VoteRow[] = await tx.query('SELECT * FROM votes WHERE gate_review_id = $1 ORDER BY created_at', [review.id]);
+      const cast: CastVote[] = votes.map((v) => ({
+        seat: v.seat,
+        recommendation: v.recommendation,
+        scores: { excellence: Number(v.excellence), impact: Number(v.impact), implementation: Number(v.implementation) },
+      }));
+      const result = tally({ gate: review.gate, policy: review.policy, seats: seats.map((s) => s.seat), votes: cast, round: review.round, atDeadline });
+      if (result.status === 'pending') {
+        await tx.query('UPDATE gate_reviews SET tally = $2 WHERE id = $1', [review.id, JSON.stringify(result)]);
+        return 'success';
+      }
+      if (result.status === 'escalated') {
+        await this.decisions.escalate(tx, locked, result.reason, result);
+        return 'success';
+      }
+      await this.decisions.apply(tx, locked, result.outcome!, describe(result), 'policy', result);
+      return 'success';
+    });
+  }
+
+  /** Reminds those who hold a seat and have not voted yet. */
+  async remindReviewers(gateReviewId: string): Promise<JobOutcome> {
+    return this.db.transaction(async (tx) => {
+      const locked = await this.decisions.lockReview(tx, gateReviewId);
+      if (!locked || locked.review.status !== 'open') return 'skipped';
+      const pending: Array<{ reviewer_id: string }> = await tx.query(
+        `SELECT reviewer_id FROM assignments WHERE gate_review_id = $1 AND status = 'pending'`,
+        [gateReviewId],
+      );
+      if (pending.length === 0) return 'skipped';
+      await this.events.publish(tx, {
+        event: 'review.reminder',
+        pilotId: locked.pilot.id,
+        gateReviewId,
+        recipients: pending.map((p) => p.reviewer_id),
+        agencies: [],
+        data: { pilotCode: locked.pilot.code, gate: locked.review.gate, dueAt: locked.review.due_at.toISOString() },
+      });
+      return 'success';
+    });
+  }
+}
+
+function describe(result: TallyResult): string {
+  const counts = Object.entries(result.counts)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  const means = result.means
+    ? `; mean scores excellence ${result.means.excellence.toFixed(2)}, impact ${result.means.impact.toFixed(2)}, implementation ${result.means.implementation.toFixed(2)}`
+    : '';
+  return `Decided by the gate policy (${result.reason}): ${result.votesCast} of ${result.seatCount} seats voted (${counts})${means}.`;
+}

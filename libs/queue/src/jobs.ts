@@ -1,0 +1,61 @@
+/**
+ * The queued workflow's contract: queue and job names as enums, each job's payload looked up
+ * from its name. Payloads carry ids only; handlers re-read the rows, which own the state.
+ */
+export enum QueueName {
+  Reviews = 'reviews',
+  Notifications = 'notifications',
+  Maintenance = 'maintenance',
+}
+
+export enum JobName {
+  /** Assign the seats of a new gate review, notify, schedule reminder and deadline. */
+  OpenReview = 'review.open',
+  /** Tally after a vote. */
+  TallyReview = 'review.tally',
+  /** The review's deadline: tally over the votes cast, or escalate without quorum. */
+  ReviewDeadline = 'review.deadline',
+  /** Remind assignees who have not voted. */
+  RemindReviewers = 'review.remind',
+  /** A review left `open`: remove its delayed reminder and deadline jobs. */
+  CloseReviewTimers = 'review.close-timers',
+  /** POST one webhook delivery, signed; retried with exponential backoff. */
+  DeliverWebhook = 'webhook.deliver',
+  /** Seal the heads of all audit chains into a Merkle root. */
+  SealAuditChains = 'audit.seal',
+}
+
+interface ReviewJob {
+  gateReviewId: string;
+}
+
+export interface JobPayloads {
+  [JobName.OpenReview]: ReviewJob;
+  [JobName.TallyReview]: ReviewJob;
+  [JobName.ReviewDeadline]: ReviewJob;
+  [JobName.RemindReviewers]: ReviewJob;
+  [JobName.CloseReviewTimers]: ReviewJob & { jobIds: string[] };
+  [JobName.DeliverWebhook]: { deliveryId: string };
+  [JobName.SealAuditChains]: Record<string, never>;
+}
+
+export type JobOf<N extends JobName> = JobPayloads[N];
+
+export const QUEUE_OF_JOB: Record<JobName, QueueName> = {
+  [JobName.OpenReview]: QueueName.Reviews,
+  [JobName.TallyReview]: QueueName.Reviews,
+  [JobName.ReviewDeadline]: QueueName.Reviews,
+  [JobName.RemindReviewers]: QueueName.Reviews,
+  [JobName.CloseReviewTimers]: QueueName.Reviews,
+  [JobName.DeliverWebhook]: QueueName.Notifications,
+  [JobName.SealAuditChains]: QueueName.Maintenance,
+};
+
+export const ALL_JOB_NAMES = Object.values(JobName) as JobName[];
+
+export function isJobName(value: string): value is JobName {
+  return (ALL_JOB_NAMES as string[]).includes(value);
+}
+
+/** What a handler reports; Immich-style, so a second run of a job says `skipped`, not an error. */
+export type JobOutcome = 'success' | 'skipped';
