@@ -12,8 +12,8 @@ import { pingRedis } from '@labgate/queue';
 
 const log = pino({ name: 'labgate' });
 
+/** One plain line on stderr: what is wrong and what to do; no stack trace. */
 function fail(message: string): never {
-  log.fatal(message);
   console.error(message);
   process.exit(1);
 }

@@ -87,7 +87,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (errors.length > 0) {
     const lines = errors.map((e) => {
       const shown = e.property === 'BOOTSTRAP_ADMIN_TOKEN' ? '(hidden)' : JSON.stringify(env[e.property]);
-      return `${e.property}=${shown} ${Object.values(e.constraints ?? {})[0] ?? 'is invalid'}`;
+      // The type check says the most; range checks on a non-number only repeat it less clearly.
+      const constraints = e.constraints ?? {};
+      const key = ['isInt', 'matches', 'isIn', 'isString'].find((k) => k in constraints) ?? Object.keys(constraints)[0];
+      const message = (key ? constraints[key]! : 'is invalid').replace(new RegExp(`^${e.property} `), '');
+      return `${e.property}=${shown} ${message}`;
     });
     throw new ConfigError(`Invalid configuration: ${lines.join('; ')}`);
   }
@@ -102,15 +106,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webhookBackoffMs: raw.WEBHOOK_BACKOFF_MS,
     auditSealIntervalMs: raw.AUDIT_SEAL_INTERVAL_MS,
   };
-}
-
-/** The database name and a URL to the server's maintenance database, for creating it when missing. */
-export function splitDatabaseUrl(databaseUrl: string): { database: string; maintenanceUrl: string; address: string } {
-  const url = new URL(databaseUrl);
-  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
-  const maintenance = new URL(databaseUrl);
-  maintenance.pathname = '/postgres';
-  return { database, maintenanceUrl: maintenance.toString(), address: `${url.hostname}:${url.port || '5432'}` };
 }
 
 /** host:port of a Redis URL, for messages. */

@@ -1,5 +1,13 @@
 import { Client } from 'pg';
-import { splitDatabaseUrl } from '@labgate/config';
+
+/** The database name and a URL to the server's maintenance database, for creating it when missing. */
+export function splitDatabaseUrl(databaseUrl: string): { database: string; maintenanceUrl: string; address: string } {
+  const url = new URL(databaseUrl);
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  const maintenance = new URL(databaseUrl);
+  maintenance.pathname = '/postgres';
+  return { database, maintenanceUrl: maintenance.toString(), address: `${url.hostname}:${url.port || '5432'}` };
+}
 
 const COMPOSE_HINT = 'docker compose -f docker/compose.yml up -d postgres redis';
 

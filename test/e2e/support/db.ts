@@ -2,7 +2,11 @@ import { Pool } from 'pg';
 
 /** Direct SQL on the run's database, for arranging and checking what the API cannot show. */
 export class TestDb {
-  private readonly pool = new Pool({ connectionString: process.env.DATABASE_URL, max: 4 });
+  private readonly pool: Pool;
+
+  constructor(databaseUrl = process.env.DATABASE_URL) {
+    this.pool = new Pool({ connectionString: databaseUrl, max: 4 });
+  }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows are whatever the test's SQL selects
   async query<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {

@@ -32,7 +32,7 @@ export default async function globalSetup(): Promise<void> {
 }
 
 export function assertThrowaway(databaseUrl: string): void {
-  if (!/\/labgate_test_[a-z0-9_]+$/.test(new URL(databaseUrl).pathname)) {
+  if (!/\/labgate_test_[a-z0-9_-]+$/.test(new URL(databaseUrl).pathname)) {
     throw new Error(`Refusing to run end-to-end tests against ${databaseUrl}: not a throwaway test database`);
   }
 }

@@ -1,0 +1,61 @@
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/labgate',
+      redisUrl: 'redis://127.0.0.1:6379',
+      queuePrefix: 'labgate',
+      bootstrapAdminToken: undefined,
+      logLevel: 'info',
+      webhookAttempts: 5,
+      webhookBackoffMs: 2000,
+      auditSealIntervalMs: 600000,
+    });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT="eighty" must be an integer port number'],
+    [{ PORT: '70000' }, 'PORT="70000" must not be greater than 65535'],
+    [{ DATABASE_URL: 'mysql://x/y' }, 'DATABASE_URL="mysql://x/y" must look like postgres://'],
+    [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL="localhost:6379" must look like redis://host:port'],
+    [{ QUEUE_PREFIX: 'a b' }, 'QUEUE_PREFIX="a b" must be 1-64'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL="loud" must be one of'],
+    [{ BOOTSTRAP_ADMIN_TOKEN: 'short' }, 'BOOTSTRAP_ADMIN_TOKEN=(hidden) must be 8-256 characters'],
+  ])('refuses %j with one line naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+    try {
+      loadConfig(env);
+    } catch (err) {
+      expect((err as Error).message).not.toContain('\n');
+      expect((err as Error).message).not.toContain('short');
+    }
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      DATABASE_URL: 'postgres://u:p@db:5433/lab',
+      REDIS_URL: 'rediss://cache:6380',
+      QUEUE_PREFIX: 'lab-1',
+      BOOTSTRAP_ADMIN_TOKEN: 'a-long-enough-token',
+      LOG_LEVEL: 'debug',
+      WEBHOOK_ATTEMPTS: '3',
+      WEBHOOK_BACKOFF_MS: '100',
+      AUDIT_SEAL_INTERVAL_MS: '2000',
+    });
+    expect(config).toEqual({
+      port: 8080,
+      databaseUrl: 'postgres://u:p@db:5433/lab',
+      redisUrl: 'rediss://cache:6380',
+      queuePrefix: 'lab-1',
+      bootstrapAdminToken: 'a-long-enough-token',
+      logLevel: 'debug',
+      webhookAttempts: 3,
+      webhookBackoffMs: 100,
+      auditSealIntervalMs: 2000,
+    });
+  });
+});

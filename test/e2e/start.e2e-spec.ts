@@ -1,0 +1,55 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { dropDatabase } from '@labgate/persistence';
+import { freePort, ROOT, waitForHttp } from './support/processes';
+
+/** `npm start`'s entry point, as an operator runs it. */
+function start(env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist/scripts/start.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
+describe('npm start', () => {
+  it('creates a missing database, migrates, serves, and drains to exit 0 on SIGTERM', async () => {
+    const url = new URL(process.env.DATABASE_URL!);
+    url.pathname = `${url.pathname}_start_${randomBytes(2).toString('hex')}`;
+    const port = await freePort();
+    const run = start({ DATABASE_URL: url.toString(), PORT: String(port), LOG_LEVEL: 'info', QUEUE_PREFIX: `labgate-start-${port}` });
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/health/ready`, 30000);
+      expect(run.output()).toContain('created the database');
+      expect(run.output()).toContain('applied 2 migration(s)');
+      expect(run.output()).toContain('LabGate worker ready');
+      expect(run.output()).toContain('LabGate API listening');
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+    } finally {
+      run.child.kill('SIGKILL');
+      await dropDatabase(url.toString());
+    }
+  }, 60000);
+
+  it('stops with one line naming a malformed variable', async () => {
+    const run = start({ PORT: 'eighty', REDIS_URL: 'localhost:6379' });
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toMatch(/Invalid configuration: PORT="eighty" must be an integer port number; REDIS_URL="localhost:6379" must look like redis:\/\/host:port/);
+  });
+
+  it('says which dependency is unreachable, where, and how to start it', async () => {
+    const pgPort = await freePort();
+    const noPg = start({ DATABASE_URL: `postgres://postgres@127.0.0.1:${pgPort}/labgate` });
+    expect(await noPg.exited).toBe(1);
+    expect(noPg.output()).toContain(`PostgreSQL is not reachable at 127.0.0.1:${pgPort}`);
+    expect(noPg.output()).toContain('docker compose -f docker/compose.yml up -d postgres redis');
+
+    const redisPort = await freePort();
+    const noRedis = start({ REDIS_URL: `redis://127.0.0.1:${redisPort}` });
+    expect(await noRedis.exited).toBe(1);
+    expect(noRedis.output()).toContain(`Redis is not reachable at 127.0.0.1:${redisPort}`);
+  }, 30000);
+});
