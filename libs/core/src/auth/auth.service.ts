@@ -14,23 +14,38 @@ interface PrincipalRow {
 
 export const BOOTSTRAP_ADMIN_EMAIL = 'admin@labgate.local';
 const BOOTSTRAP_LOCK = 7_100_001;
+/** Tokens resolve from memory for a few seconds: every request needs one, and users rarely change. */
+const CACHE_TTL_MS = 5_000;
+const CACHE_MAX = 10_000;
 
 @Injectable()
 export class AuthService {
   private readonly logger = new Logger(AuthService.name);
+  private readonly cache = new Map<string, { principal: Principal | null; expires: number }>();
 
   constructor(private readonly db: DataSource) {}
 
   /** The user behind a bearer token, or null for an unknown or revoked one. */
   async resolveToken(token: string): Promise<Principal | null> {
+    const hash = hashApiToken(token);
+    const key = hash.toString('base64');
+    const cached = this.cache.get(key);
+    const now = Date.now();
+    if (cached && cached.expires > now) return cached.principal;
     const rows: PrincipalRow[] = await this.db.query(
       `SELECT u.id, u.name, u.email, u.agency_code, u.roles
          FROM api_tokens t JOIN users u ON u.id = t.user_id
         WHERE t.token_hash = $1 AND t.revoked_at IS NULL`,
-      [hashApiToken(token)],
+      [hash],
     );
     const row = rows[0];
-    return row ? { id: row.id, name: row.name, email: row.email, agency: row.agency_code, roles: row.roles } : null;
+    const principal = row ? { id: row.id, name: row.name, email: row.email, agency: row.agency_code, roles: row.roles } : null;
+    // Unknown tokens are not remembered: a token created a moment ago must work at once.
+    if (principal) {
+      if (this.cache.size >= CACHE_MAX) this.cache.clear();
+      this.cache.set(key, { principal, expires: now + CACHE_TTL_MS });
+    }
+    return principal;
   }
 
   /**
