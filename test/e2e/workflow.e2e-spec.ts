@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { startApi, TestApi } from './support/api';
 import { expectProblem } from './support/fixtures';
 import {
@@ -247,6 +248,41 @@ describe('queued review workflow (API + worker + Postgres + Redis)', () => {
 
     // One open review per pilot.
     expectProblem(await api.http.post(`/v1/pilots/${pilot.id}/submissions`).set(cast.lead.auth).send(submission(1_000_000)), 409, 'GATE.REVIEW_OPEN');
+  });
+
+  it('removes the timers of a decided review, and runs every review job a second time as a no-op', async () => {
+    const pilot = await proposePilot(api, cast);
+    const review = await seated(api, cast, await submit(api, cast, pilot.id, 4_000_000));
+    await voteAll(api, cast, review, () => ({ recommendation: 'fund' }));
+    await settled(api, cast, review.id);
+    const redis = new Redis(process.env.REDIS_URL!);
+    const jobKey = (id: string) => `${process.env.QUEUE_PREFIX}:reviews:${id}`;
+    try {
+      const [{ timer_job_ids: timers }] = await api.db.query('SELECT timer_job_ids FROM gate_reviews WHERE id = $1', [review.id]);
+      expect(timers).toHaveLength(2);
+      await waitFor('reminder and deadline jobs removed', async () => (await Promise.all(timers.map((t: string) => redis.exists(jobKey(t))))).every((n) => n === 0));
+
+      const snapshot = async () => ({
+        audit: (await api.db.query('SELECT count(*)::int AS n FROM audit_events WHERE pilot_id = $1', [pilot.id]))[0].n,
+        inbox: (await api.db.query('SELECT count(*)::int AS n FROM notifications WHERE gate_review_id = $1', [review.id]))[0].n,
+        pilot: (await api.db.query('SELECT version, stage, committed_cents::int AS c FROM pilots WHERE id = $1', [pilot.id]))[0],
+        programme: (await api.db.query('SELECT committed_cents::int AS c FROM programmes WHERE id = $1', [cast.programmeId]))[0].c,
+      });
+      const before = await snapshot();
+      // The same jobs again, as a retry or a recovered stalled job would run them.
+      const again = await api.db.query(
+        `INSERT INTO outbox (job_name, payload) SELECT unnest($1::text[]), jsonb_build_object('gateReviewId', $2::text) RETURNING id`,
+        [['review.open', 'review.tally', 'review.deadline', 'review.remind'], review.id],
+      );
+      const results = await waitFor('the repeated jobs to finish', async () => {
+        const values = await Promise.all(again.map((row: { id: string }) => redis.hget(jobKey(row.id), 'returnvalue')));
+        return values.every((v) => v !== null) && values;
+      });
+      expect(results).toEqual(['"skipped"', '"skipped"', '"skipped"', '"skipped"']);
+      expect(await snapshot()).toEqual(before);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('validates the evidence against the gate and the pilot', async () => {

@@ -59,3 +59,19 @@ export function isJobName(value: string): value is JobName {
 
 /** What a handler reports; Immich-style, so a second run of a job says `skipped`, not an error. */
 export type JobOutcome = 'success' | 'skipped';
+
+/**
+ * What is wrong with a set of handler tables: a job name with no handler, or with two. The
+ * worker refuses to start unless this is empty.
+ */
+export function handlerProblems(tables: Array<Partial<Record<JobName, unknown>>>): string[] {
+  const seen = new Map<string, number>();
+  for (const table of tables) for (const name of Object.keys(table)) seen.set(name, (seen.get(name) ?? 0) + 1);
+  const problems: string[] = [];
+  for (const [name, count] of seen) {
+    if (!isJobName(name)) problems.push(`${name} is not a job`);
+    else if (count > 1) problems.push(`${name} has ${count} handlers`);
+  }
+  for (const name of ALL_JOB_NAMES) if (!seen.has(name)) problems.push(`${name} has no handler`);
+  return problems;
+}

@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { DomainError } from '@labgate/domain';
-import { ALL_JOB_NAMES, isJobName, JobName, JobOf, JobOutcome } from '@labgate/queue';
+import { handlerProblems, isJobName, JobName, JobOf, JobOutcome } from '@labgate/queue';
 
 export type JobHandler<N extends JobName = JobName> = (data: JobOf<N>, job: Job<JobOf<N>>) => Promise<JobOutcome>;
 export type HandlerTable = { [N in JobName]?: JobHandler<N> };
@@ -24,15 +24,12 @@ export class JobRegistry implements OnModuleInit {
   constructor(private readonly sources: JobHandlers[]) {}
 
   onModuleInit(): void {
-    const problems: string[] = [];
-    for (const source of this.sources) {
-      for (const [name, handler] of Object.entries(source.handlers()) as Array<[JobName, JobHandler]>) {
-        if (this.table.has(name)) problems.push(`${name} has two handlers`);
-        this.table.set(name, handler);
-      }
-    }
-    for (const name of ALL_JOB_NAMES) if (!this.table.has(name)) problems.push(`${name} has no handler`);
+    const tables = this.sources.map((source) => source.handlers());
+    const problems = handlerProblems(tables);
     if (problems.length > 0) throw new Error(`Job registry: ${problems.join('; ')}`);
+    for (const table of tables) {
+      for (const [name, handler] of Object.entries(table) as Array<[JobName, JobHandler]>) this.table.set(name, handler);
+    }
   }
 
   async run(job: Job): Promise<JobOutcome> {
