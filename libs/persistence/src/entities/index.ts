@@ -7,6 +7,7 @@ import { PilotCodeCounterEntity } from './pilot-code-counter.entity';
 import { PilotEntity } from './pilot.entity';
 import { ProgrammeEntity } from './programme.entity';
 import { UserEntity } from './user.entity';
+import { WORKFLOW_ENTITIES } from './workflow.entities';
 
 export * from './agency.entity';
 export * from './api-token.entity';
@@ -17,6 +18,7 @@ export * from './pilot-code-counter.entity';
 export * from './pilot.entity';
 export * from './programme.entity';
 export * from './user.entity';
+export * from './workflow.entities';
 
 export const ENTITIES = [
   AgencyEntity,
@@ -28,4 +30,5 @@ export const ENTITIES = [
   PilotEntity,
   ProgrammeEntity,
   UserEntity,
+  ...WORKFLOW_ENTITIES,
 ];
