@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { Principal, ReviewsService } from '@labgate/core';
+import { Principal, ReviewsService, SeatsService } from '@labgate/core';
 import { Caller, Roles } from '../auth/auth.decorators';
 import { ParseIdPipe } from '../http/common.dto';
 import { Idempotent } from '../http/idempotency.interceptor';
@@ -48,14 +48,14 @@ export class GateReviewsController {
 @ApiBearerAuth()
 @Controller('v1/assignments')
 export class AssignmentsController {
-  constructor(private readonly reviews: ReviewsService) {}
+  constructor(private readonly seats: SeatsService) {}
 
   @Post(':id/decline')
   @HttpCode(200)
   @Idempotent()
   @ApiOkResponse({ type: DeclineResponseDto })
   decline(@Caller() caller: Principal, @Param('id', ParseIdPipe) id: string, @Body() body: DeclineRequestDto): Promise<DeclineResponseDto> {
-    return this.reviews.decline(caller, id, body.reason);
+    return this.seats.decline(caller, id, body.reason);
   }
 
   @Post(':id/reassign')
@@ -64,6 +64,6 @@ export class AssignmentsController {
   @Idempotent()
   @ApiOkResponse({ type: AssignmentResponseDto })
   reassign(@Caller() caller: Principal, @Param('id', ParseIdPipe) id: string, @Body() body: ReassignRequestDto): Promise<AssignmentResponseDto> {
-    return this.reviews.reassign(caller, id, body.reviewerId);
+    return this.seats.reassign(caller, id, body.reviewerId);
   }
 }

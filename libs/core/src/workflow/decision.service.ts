@@ -6,6 +6,8 @@ import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
 import { updateReturning } from '../common/sql';
 import { EventsService } from '../notifications/events.service';
+import type { Principal } from '../common/principal';
+import { pilotVisibilitySql } from '../pilots/pilot-visibility';
 import { pilotColumns, PilotRow } from '../pilots/pilot.view';
 import { OutboxService } from './outbox.service';
 import type { ReviewRow } from './review.view';
@@ -30,12 +32,19 @@ export class DecisionService {
     private readonly outbox: OutboxService,
   ) {}
 
-  async lockReview(tx: EntityManager, gateReviewId: string): Promise<LockedReview | null> {
+  /**
+   * Locks a review's pilot, then the review. With a viewer, a pilot they may not see counts as
+   * missing (null), so callers answer 404 without revealing that it exists.
+   */
+  async lockReview(tx: EntityManager, gateReviewId: string, viewer?: Principal): Promise<LockedReview | null> {
     const found: Array<{ pilot_id: string }> = await tx.query('SELECT pilot_id FROM gate_reviews WHERE id = $1', [gateReviewId]);
     if (!found[0]) return null;
-    const [pilot]: PilotRow[] = await tx.query(`SELECT ${pilotColumns('p')} FROM pilots p WHERE p.id = $1 FOR UPDATE`, [found[0].pilot_id]);
+    const params: unknown[] = [found[0].pilot_id];
+    const visible = viewer ? pilotVisibilitySql('p', viewer, params) : 'TRUE';
+    const [pilot]: PilotRow[] = await tx.query(`SELECT ${pilotColumns('p')} FROM pilots p WHERE p.id = $1 AND ${visible} FOR UPDATE OF p`, params);
+    if (!pilot) return null;
     const [review]: ReviewRow[] = await tx.query('SELECT * FROM gate_reviews WHERE id = $1 FOR UPDATE', [gateReviewId]);
-    return { pilot: pilot!, review: review! };
+    return { pilot, review: review! };
   }
 
   /**

@@ -112,3 +112,37 @@ export function toReviewView(r: ReviewRow, seats: SeatRow[], votes: VoteRow[] | 
       : {}),
   };
 }
+
+export interface AssignmentView {
+  id: string;
+  gateReviewId: string;
+  pilotId: string;
+  seat: string;
+  reviewerId: string | null;
+  status: AssignmentStatus;
+  dueAt: string;
+  createdAt: string;
+}
+
+export interface AssignmentRow {
+  id: string;
+  gate_review_id: string;
+  pilot_id: string;
+  seat: string;
+  reviewer_id: string | null;
+  status: AssignmentStatus;
+  due_at: Date;
+  created_at: Date;
+}
+
+export const toAssignmentView = (a: AssignmentRow): AssignmentView => ({
+  id: a.id,
+  gateReviewId: a.gate_review_id,
+  pilotId: a.pilot_id,
+  seat: a.seat,
+  reviewerId: a.reviewer_id,
+  status: a.status,
+  dueAt: a.due_at.toISOString(),
+  createdAt: a.created_at.toISOString(),
+});
+

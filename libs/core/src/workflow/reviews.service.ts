@@ -14,14 +14,24 @@ import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
 import { decodeCursor, keysetCondition, Page, pageSize, toPage } from '../common/pagination';
 import { hasRole, Principal } from '../common/principal';
-import { updateReturning } from '../common/sql';
-import { EventsService } from '../notifications/events.service';
 import { PilotsService, requireLead, wrongState } from '../pilots/pilots.service';
-import type { PilotRow } from '../pilots/pilot.view';
+import { pilotVisibilitySql } from '../pilots/pilot-visibility';
 import { DecisionService, LockedReview } from './decision.service';
 import { OutboxService } from './outbox.service';
-import { AssignmentStatus, Evidence, GateReviewView, ReviewRow, SeatRow, toReviewView, toVoteView, VoteRow, VoteView } from './review.view';
-import { SeatsService } from './seats.service';
+import {
+  AssignmentRow,
+  AssignmentStatus,
+  AssignmentView,
+  Evidence,
+  GateReviewView,
+  ReviewRow,
+  SeatRow,
+  toAssignmentView,
+  toReviewView,
+  toVoteView,
+  VoteRow,
+  VoteView,
+} from './review.view';
 
 export interface SubmissionInput {
   trancheCents: number;
@@ -29,39 +39,6 @@ export interface SubmissionInput {
   examResults: Array<{ exam: string; actual: string; passed: boolean }>;
   report: string;
 }
-
-export interface AssignmentView {
-  id: string;
-  gateReviewId: string;
-  pilotId: string;
-  seat: string;
-  reviewerId: string | null;
-  status: AssignmentStatus;
-  dueAt: string;
-  createdAt: string;
-}
-
-interface AssignmentRow {
-  id: string;
-  gate_review_id: string;
-  pilot_id: string;
-  seat: string;
-  reviewer_id: string | null;
-  status: AssignmentStatus;
-  due_at: Date;
-  created_at: Date;
-}
-
-const toAssignmentView = (a: AssignmentRow): AssignmentView => ({
-  id: a.id,
-  gateReviewId: a.gate_review_id,
-  pilotId: a.pilot_id,
-  seat: a.seat,
-  reviewerId: a.reviewer_id,
-  status: a.status,
-  dueAt: a.due_at.toISOString(),
-  createdAt: a.created_at.toISOString(),
-});
 
 const HOUR_MS = 3_600_000;
 
@@ -72,9 +49,7 @@ export class ReviewsService {
     private readonly db: DataSource,
     private readonly pilots: PilotsService,
     private readonly decisions: DecisionService,
-    private readonly seats: SeatsService,
     private readonly audit: AuditService,
-    private readonly events: EventsService,
     private readonly outbox: OutboxService,
   ) {}
 
@@ -145,7 +120,9 @@ export class ReviewsService {
     const rows: ReviewRow[] = await this.db.query('SELECT * FROM gate_reviews WHERE id = $1', [gateReviewId]);
     const review = rows[0];
     if (!review) throw reviewNotFound(gateReviewId);
-    await this.visiblePilot(this.db.manager, viewer, review.pilot_id, gateReviewId, false);
+    const params: unknown[] = [review.pilot_id];
+    const visible: unknown[] = await this.db.query(`SELECT 1 FROM pilots p WHERE p.id = $1 AND ${pilotVisibilitySql('p', viewer, params)}`, params);
+    if (visible.length === 0) throw reviewNotFound(gateReviewId);
     const seats: SeatRow[] = await this.db.query(
       `SELECT id, seat, reviewer_id, status, due_at FROM assignments WHERE gate_review_id = $1 AND status <> 'declined' ORDER BY created_at, seat`,
       [gateReviewId],
@@ -202,58 +179,6 @@ export class ReviewsService {
     });
   }
 
-  /** Conflict of interest: the seat moves to the next eligible person, or waits for the chair. */
-  async decline(reviewer: Principal, assignmentId: string, reason: string): Promise<{ declined: AssignmentView; next: AssignmentView }> {
-    return this.db.transaction(async (tx) => {
-      const { assignment, locked } = await this.lockAssignment(tx, reviewer, assignmentId);
-      if (assignment.reviewer_id !== reviewer.id) throw new AppError('REVIEW.NOT_ASSIGNED', 'This seat is not yours to decline');
-      if (locked.review.status !== 'open' || assignment.status !== 'pending') {
-        throw new AppError('ASSIGNMENT.WRONG_STATE', `This assignment is ${assignment.status} on a ${locked.review.status} review`);
-      }
-      const [declined]: AssignmentRow[] = await updateReturning(
-        tx,
-        `UPDATE assignments SET status = 'declined', decline_reason = $2, updated_at = now() WHERE id = $1 RETURNING *`,
-        [assignment.id, reason],
-      );
-      await this.audit.append(tx, { pilotId: locked.pilot.id, actor: reviewer.id, action: 'seat.declined', payload: { gateReviewId: locked.review.id, seat: assignment.seat, reason } });
-      const next = await this.fillSeat(tx, locked, assignment.seat, null);
-      return { declined: toAssignmentView(declined!), next };
-    });
-  }
-
-  /** A chair gives a seat to someone eligible (the lead never; one seat per person per review). */
-  async reassign(chair: Principal, assignmentId: string, reviewerId: string): Promise<AssignmentView> {
-    return this.db.transaction(async (tx) => {
-      const { assignment, locked } = await this.lockAssignment(tx, chair, assignmentId);
-      if (locked.review.status !== 'open' || !['pending', 'unassigned'].includes(assignment.status)) {
-        throw new AppError('ASSIGNMENT.WRONG_STATE', `This assignment is ${assignment.status} on a ${locked.review.status} review`);
-      }
-      const ctx = await this.seatContext(tx, locked);
-      const holdsOther: unknown[] = await tx.query(
-        `SELECT 1 FROM assignments WHERE gate_review_id = $1 AND reviewer_id = $2 AND id <> $3 AND status IN ('pending', 'voted')`,
-        [locked.review.id, reviewerId, assignment.id],
-      );
-      if (!(await this.seats.isEligible(tx, ctx, assignment.seat, reviewerId)) || holdsOther.length > 0) {
-        throw new AppError('REVIEW.REVIEWER_INELIGIBLE', `That user cannot hold the ${assignment.seat} seat of this review`, [
-          { field: 'reviewerId', message: 'not eligible for this seat (role, agency, lead of the pilot, or already seated)' },
-        ]);
-      }
-      const [updated]: AssignmentRow[] = await updateReturning(
-        tx,
-        `UPDATE assignments SET reviewer_id = $2, status = 'pending', updated_at = now() WHERE id = $1 RETURNING *`,
-        [assignment.id, reviewerId],
-      );
-      await this.audit.append(tx, {
-        pilotId: locked.pilot.id,
-        actor: chair.id,
-        action: 'seat.reassigned',
-        payload: { gateReviewId: locked.review.id, seat: assignment.seat, from: assignment.reviewer_id, to: reviewerId },
-      });
-      await this.notifyAssigned(tx, locked, updated!);
-      return toAssignmentView(updated!);
-    });
-  }
-
   /** A chair decides an escalated review, with a rationale. */
   async decideEscalated(chair: Principal, gateReviewId: string, outcome: Outcome, rationale: string): Promise<GateReviewView> {
     await this.db.transaction(async (tx) => {
@@ -291,82 +216,13 @@ export class ReviewsService {
     return toPage(rows, size, toAssignmentView);
   }
 
-  /** Fills one seat (a new assignment row after a decline, or the unassigned row when opening). */
-  async fillSeat(tx: EntityManager, locked: LockedReview, seat: string, unassignedRowId: string | null): Promise<AssignmentView> {
-    const ctx = await this.seatContext(tx, locked);
-    const reviewerId = await this.seats.pickReviewer(tx, ctx, seat);
-    const status = reviewerId ? 'pending' : 'unassigned';
-    const [row]: AssignmentRow[] = unassignedRowId
-      ? await updateReturning(tx, `UPDATE assignments SET reviewer_id = $2, status = $3, updated_at = now() WHERE id = $1 RETURNING *`, [unassignedRowId, reviewerId, status])
-      : await tx.query(
-          `INSERT INTO assignments (gate_review_id, pilot_id, seat, reviewer_id, status, due_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-          [locked.review.id, locked.pilot.id, seat, reviewerId, status, locked.review.due_at],
-        );
-    if (reviewerId) {
-      await this.audit.append(tx, { pilotId: locked.pilot.id, actor: 'system', action: 'seat.assigned', payload: { gateReviewId: locked.review.id, seat, reviewerId } });
-      await this.notifyAssigned(tx, locked, row!);
-    } else {
-      await this.audit.append(tx, { pilotId: locked.pilot.id, actor: 'system', action: 'seat.unfilled', payload: { gateReviewId: locked.review.id, seat } });
-      const chairs: Array<{ id: string }> = await tx.query(`SELECT id FROM users WHERE 'chair' = ANY(roles)`);
-      await this.events.publish(tx, {
-        event: 'seat.unfilled',
-        pilotId: locked.pilot.id,
-        gateReviewId: locked.review.id,
-        recipients: chairs.map((c) => c.id),
-        agencies: [locked.pilot.lead_agency, ...locked.pilot.partner_agencies],
-        data: { pilotCode: locked.pilot.code, seat, assignmentId: row!.id },
-      });
-    }
-    return toAssignmentView(row!);
-  }
-
-  private async notifyAssigned(tx: EntityManager, locked: LockedReview, row: AssignmentRow): Promise<void> {
-    await this.events.publish(tx, {
-      event: 'assignment.created',
-      pilotId: locked.pilot.id,
-      gateReviewId: locked.review.id,
-      recipients: [row.reviewer_id!],
-      agencies: [locked.pilot.lead_agency, ...locked.pilot.partner_agencies],
-      data: { pilotCode: locked.pilot.code, gate: locked.review.gate, round: locked.review.round, seat: row.seat, assignmentId: row.id, dueAt: row.due_at.toISOString() },
-    });
-  }
-
-  private async seatContext(tx: EntityManager, { pilot, review }: LockedReview) {
-    const [programme]: Array<{ owner_id: string }> = await tx.query('SELECT owner_id FROM programmes WHERE id = $1', [pilot.programme_id]);
-    return { gateReviewId: review.id, leadId: pilot.lead_id, leadAgency: pilot.lead_agency, programmeOwnerId: programme!.owner_id };
-  }
-
   private async lockVisible(tx: EntityManager, viewer: Principal, gateReviewId: string): Promise<LockedReview> {
-    const locked = await this.decisions.lockReview(tx, gateReviewId);
+    const locked = await this.decisions.lockReview(tx, gateReviewId, viewer);
     if (!locked) throw reviewNotFound(gateReviewId);
-    await this.visiblePilot(tx, viewer, locked.pilot.id, gateReviewId, false);
     return locked;
-  }
-
-  private async lockAssignment(tx: EntityManager, viewer: Principal, assignmentId: string): Promise<{ assignment: AssignmentRow; locked: LockedReview }> {
-    const found: Array<{ gate_review_id: string }> = await tx.query('SELECT gate_review_id FROM assignments WHERE id = $1', [assignmentId]);
-    const notFound = new AppError('ASSIGNMENT.NOT_FOUND', `Assignment ${assignmentId} does not exist or is not visible to you`);
-    if (!found[0]) throw notFound;
-    const locked = await this.decisions.lockReview(tx, found[0].gate_review_id);
-    try {
-      await this.visiblePilot(tx, viewer, locked!.pilot.id, found[0].gate_review_id, false);
-    } catch {
-      throw notFound;
-    }
-    const [assignment]: AssignmentRow[] = await tx.query('SELECT * FROM assignments WHERE id = $1 FOR UPDATE', [assignmentId]);
-    return { assignment: assignment!, locked: locked! };
-  }
-
-  private async visiblePilot(tx: EntityManager, viewer: Principal, pilotId: string, gateReviewId: string, forUpdate: boolean): Promise<PilotRow> {
-    try {
-      return await this.pilots.findVisible(tx, viewer, pilotId, forUpdate);
-    } catch (err) {
-      if (err instanceof AppError && err.code === 'PILOT.NOT_FOUND') throw reviewNotFound(gateReviewId);
-      throw err;
-    }
   }
 }
 
-function reviewNotFound(id: string): AppError {
+export function reviewNotFound(id: string): AppError {
   return new AppError('REVIEW.NOT_FOUND', `Gate review ${id} does not exist or is not visible to you`);
 }

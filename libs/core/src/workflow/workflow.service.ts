@@ -6,7 +6,7 @@ import { EventsService } from '../notifications/events.service';
 import { DecisionService } from './decision.service';
 import { OutboxService } from './outbox.service';
 import type { SeatRow, VoteRow } from './review.view';
-import { ReviewsService } from './reviews.service';
+import { SeatsService } from './seats.service';
 
 const HOUR_MS = 3_600_000;
 
@@ -20,7 +20,7 @@ export class WorkflowService {
   constructor(
     private readonly db: DataSource,
     private readonly decisions: DecisionService,
-    private readonly reviews: ReviewsService,
+    private readonly seats: SeatsService,
     private readonly events: EventsService,
     private readonly outbox: OutboxService,
   ) {}
@@ -35,7 +35,7 @@ export class WorkflowService {
         `SELECT id, seat, reviewer_id, status, due_at FROM assignments WHERE gate_review_id = $1 AND status = 'unassigned' ORDER BY created_at, id`,
         [review.id],
       );
-      for (const seat of seats) await this.reviews.fillSeat(tx, locked, seat.seat, seat.id);
+      for (const seat of seats) await this.seats.fillSeat(tx, locked, seat.seat, seat.id);
 
       const timers: string[] = [];
       const reminderAt = new Date(review.due_at.getTime() - review.policy.reminderHoursBeforeDue * HOUR_MS);
