@@ -1,12 +1,17 @@
 import type { IncomingMessage } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { Logger as NestLogger } from '@nestjs/common';
 import { mountQueueDashboard } from './admin/queue-dashboard';
 import { ApiModule } from './app.module';
 import { correlationIdFor, CORRELATION_HEADER } from './http/correlation';
+import { sendProblem } from './http/problem.filter';
 import { createValidationPipe } from './http/validation';
+
+const frameworkLogger = new NestLogger('HTTP');
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -23,6 +28,9 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
       return id;
     },
     trustProxy: true,
+    // Errors Fastify raises while routing (a path parameter over the length limit → 414, a bad
+    // URL) never reach Nest; they get the same problem+json here.
+    frameworkErrors: (err: Error, request: FastifyRequest, reply: FastifyReply) => sendProblem(request, reply, err, frameworkLogger),
   });
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
