@@ -33,6 +33,48 @@ describe('HTTP behaviour', () => {
     expect(ui.text).toContain('swagger');
   });
 
+  it('documents every route of the design in the OpenAPI document', async () => {
+    const { paths } = (await api.http.get('/docs-json')).body as { paths: Record<string, Record<string, unknown>> };
+    const routes = Object.entries(paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        'GET /health/live',
+        'GET /health/ready',
+        'GET /v1/me',
+        'POST /v1/agencies',
+        'GET /v1/agencies',
+        'POST /v1/users',
+        'GET /v1/users',
+        'POST /v1/programmes',
+        'GET /v1/programmes',
+        'GET /v1/programmes/{id}',
+        'POST /v1/pilots',
+        'GET /v1/pilots',
+        'GET /v1/pilots/{id}',
+        'PATCH /v1/pilots/{id}',
+        'POST /v1/pilots/{id}/submissions',
+        'POST /v1/pilots/{id}/withdrawal',
+        'POST /v1/pilots/{id}/expenditures',
+        'GET /v1/pilots/{id}/expenditures',
+        'GET /v1/pilots/{id}/audit',
+        'GET /v1/pilots/{id}/audit/verify',
+        'GET /v1/gate-reviews/{id}',
+        'GET /v1/me/assignments',
+        'POST /v1/gate-reviews/{id}/votes',
+        'POST /v1/assignments/{id}/decline',
+        'POST /v1/assignments/{id}/reassign',
+        'POST /v1/gate-reviews/{id}/decision',
+        'GET /v1/gate-policies/{gate}',
+        'PUT /v1/gate-policies/{gate}',
+        'GET /v1/me/notifications',
+        'POST /v1/webhooks',
+        'GET /v1/webhooks',
+      ]),
+    );
+    const submission = paths['/v1/pilots/{id}/submissions']!.post as { responses: Record<string, unknown> };
+    expect(Object.keys(submission.responses)).toContain('202');
+  });
+
   it('answers an unknown route with a 404 problem', async () => {
     expectProblem(await api.http.get('/v1/nothing-here').set(lead.auth), 404, 'ROUTE.NOT_FOUND');
     expectProblem(await api.http.get('/nowhere'), 404);
