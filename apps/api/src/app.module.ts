@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { APP_CONFIG, AppConfig, AppConfigModule } from '@labgate/config';
@@ -8,6 +9,7 @@ import { CoreModule } from '@labgate/core';
 import { dataSourceOptions } from '@labgate/persistence';
 import { AgenciesController } from './agencies/agencies.controller';
 import { AuthGuard } from './auth/auth.guard';
+import { RateLimitGuard } from './auth/rate-limit.guard';
 import { HealthController } from './health/health.controller';
 import { ProblemFilter } from './http/problem.filter';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor';
@@ -45,6 +47,10 @@ import { WebhooksController } from './webhooks/webhooks.controller';
       useFactory: (config: AppConfig) => dataSourceOptions(config, 'labgate-api'),
     }),
     TerminusModule.forRoot({ logger: false }),
+    ThrottlerModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }],
+    }),
     CoreModule,
   ],
   controllers: [
@@ -60,7 +66,9 @@ import { WebhooksController } from './webhooks/webhooks.controller';
     WebhooksController,
   ],
   providers: [
+    // Guards run in this order: who is calling, then how often.
     { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_FILTER, useClass: ProblemFilter },
     IdempotencyInterceptor,
     BootstrapAdmin,

@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       webhookAttempts: 5,
       webhookBackoffMs: 2000,
       auditSealIntervalMs: 600000,
+      rateLimitPerMinute: 600,
     });
   });
 
@@ -45,6 +46,7 @@ describe('loadConfig', () => {
       WEBHOOK_ATTEMPTS: '3',
       WEBHOOK_BACKOFF_MS: '100',
       AUDIT_SEAL_INTERVAL_MS: '2000',
+      RATE_LIMIT_PER_MINUTE: '50',
     });
     expect(config).toEqual({
       port: 8080,
@@ -56,6 +58,7 @@ describe('loadConfig', () => {
       webhookAttempts: 3,
       webhookBackoffMs: 100,
       auditSealIntervalMs: 2000,
+      rateLimitPerMinute: 50,
     });
   });
 });

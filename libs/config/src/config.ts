@@ -49,6 +49,11 @@ class EnvironmentVariables {
   @Max(86_400_000)
   AUDIT_SEAL_INTERVAL_MS!: number;
 
+  @Transform(({ value }) => (value === undefined || value === '' ? 600 : Number(value)))
+  @IsInt({ message: 'must be an integer number of requests' })
+  @Min(1)
+  RATE_LIMIT_PER_MINUTE!: number;
+
   @Transform(({ value }) => value || 'info')
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL!: LogLevel;
@@ -64,6 +69,7 @@ export interface AppConfig {
   webhookAttempts: number;
   webhookBackoffMs: number;
   auditSealIntervalMs: number;
+  rateLimitPerMinute: number;
 }
 
 /** Raised when the environment is unusable; its message is one line naming the variable. */
@@ -82,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     WEBHOOK_ATTEMPTS: env.WEBHOOK_ATTEMPTS,
     WEBHOOK_BACKOFF_MS: env.WEBHOOK_BACKOFF_MS,
     AUDIT_SEAL_INTERVAL_MS: env.AUDIT_SEAL_INTERVAL_MS,
+    RATE_LIMIT_PER_MINUTE: env.RATE_LIMIT_PER_MINUTE,
   });
   const errors = validateSync(raw);
   if (errors.length > 0) {
@@ -105,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webhookAttempts: raw.WEBHOOK_ATTEMPTS,
     webhookBackoffMs: raw.WEBHOOK_BACKOFF_MS,
     auditSealIntervalMs: raw.AUDIT_SEAL_INTERVAL_MS,
+    rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
   };
 }
 

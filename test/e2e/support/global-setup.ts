@@ -21,6 +21,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.WEBHOOK_ATTEMPTS = '3';
   process.env.WEBHOOK_BACKOFF_MS = '100';
   process.env.AUDIT_SEAL_INTERVAL_MS = '2000';
+  // The suites drive thousands of requests a minute through a few tokens; one test checks the limit.
+  process.env.RATE_LIMIT_PER_MINUTE = '1000000';
   assertThrowaway(process.env.DATABASE_URL);
   await ensureDatabase(process.env.DATABASE_URL);
   await runMigrations(process.env.DATABASE_URL);

@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, OnModuleDestroy, ServiceUnavailableException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Redis } from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@labgate/config';
@@ -9,6 +10,7 @@ import { Public } from '../auth/auth.decorators';
 
 @ApiTags('health')
 @Public()
+@SkipThrottle()
 @Controller('health')
 export class HealthController implements OnModuleDestroy {
   /** Fails fast while Redis is away instead of queueing the ping. */
