@@ -3,6 +3,7 @@ export * from './audit/audit.service';
 export * from './auth/auth.service';
 export * from './auth/tokens';
 export * from './common/app-error';
+export * from './common/error-status';
 export * from './common/pagination';
 export * from './common/pg-errors';
 export * from './common/principal';

@@ -1,6 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { DomainError } from '@labgate/domain';
-import { AppError, ErrorDetail } from '@labgate/core';
+import { AppError, ErrorDetail, statusForCode } from '@labgate/core';
 
 /** RFC 9457 problem details, plus our stable `code` and the request's correlation id. */
 export interface ProblemDetails {
@@ -14,57 +14,6 @@ export interface ProblemDetails {
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
-
-/** One table from stable error code to HTTP status (STYLE rule 4). */
-const STATUS_BY_CODE: Record<string, number> = {
-  'REQUEST.INVALID': 400,
-  'PAGINATION.INVALID_CURSOR': 400,
-  'IDEMPOTENCY.KEY_INVALID': 400,
-  'PILOT.INVALID': 400,
-  'POLICY.INVALID': 400,
-  'SUBMISSION.INVALID': 400,
-  'MONEY.INVALID': 400,
-  'TALLY.INVALID': 400,
-  'PILOT.LESSONS_REQUIRED': 400,
-  'GATE.OUTCOME_INVALID': 400,
-  'WEBHOOK.INVALID': 400,
-  'AUTH.UNAUTHENTICATED': 401,
-  'AUTH.FORBIDDEN': 403,
-  'PILOT.NOT_LEAD': 403,
-  'REVIEW.NOT_ASSIGNED': 403,
-  'REVIEW.NOT_FOUND': 404,
-  'ASSIGNMENT.NOT_FOUND': 404,
-  'USER.NOT_FOUND': 404,
-  'PROGRAMME.NOT_FOUND': 404,
-  'PILOT.NOT_FOUND': 404,
-  'ROUTE.NOT_FOUND': 404,
-  'RESOURCE.NOT_FOUND': 404,
-  'AGENCY.ALREADY_EXISTS': 409,
-  'USER.ALREADY_EXISTS': 409,
-  'PILOT.WRONG_STATE': 409,
-  'PILOT.TERMINAL': 409,
-  'GATE.NO_GATE_FROM_STAGE': 409,
-  'GATE.OUTCOME_NOT_ALLOWED': 409,
-  'IDEMPOTENCY.IN_PROGRESS': 409,
-  'GATE.REVIEW_OPEN': 409,
-  'GATE.NOT_OPEN': 409,
-  'GATE.NOT_ESCALATED': 409,
-  'ASSIGNMENT.WRONG_STATE': 409,
-  'VOTE.DUPLICATE': 409,
-  'PILOT.STALE': 412,
-  'AGENCY.UNKNOWN': 422,
-  'PILOT.PROGRAMME_UNKNOWN': 422,
-  'PILOT.PROGRAMME_LOCKED': 422,
-  'PILOT.BUDGET_BELOW_COMMITTED': 422,
-  'BUDGET.ENVELOPE_EXCEEDED': 422,
-  'SPEND.OVER_COMMITTED': 422,
-  'IDEMPOTENCY.KEY_REUSED': 422,
-  'GATE.MUST_END': 422,
-  'REVIEW.REVIEWER_INELIGIBLE': 422,
-  'SUBMISSION.TRANCHE_EXCEEDS_REQUEST': 422,
-  'PILOT.PRECONDITION_REQUIRED': 428,
-  'SERVER.UNAVAILABLE': 503,
-};
 
 /** Codes for framework errors that carry only a status. */
 const CODE_BY_STATUS: Record<number, string> = {
@@ -84,9 +33,6 @@ const CODE_BY_STATUS: Record<number, string> = {
   503: 'SERVER.UNAVAILABLE',
 };
 
-export function statusForCode(code: string): number {
-  return STATUS_BY_CODE[code] ?? 500;
-}
 
 function titleFor(status: number): string {
   const name = HttpStatus[status];
