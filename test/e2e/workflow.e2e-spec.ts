@@ -167,6 +167,25 @@ describe('queued review workflow (API + worker + Postgres + Redis)', () => {
     expectProblem(await api.http.post(`/v1/gate-reviews/${reviewId}/decision`).set(cast.chair.auth).send({ outcome: 'fund', rationale: 'again' }), 409, 'GATE.NOT_ESCALATED');
   });
 
+  it('decides at the deadline over the votes cast when the quorum is met', async () => {
+    const saved = await setPolicy(api, cast.chair, 'fund', { slaHours: 3 / 3600, reminderHoursBeforeDue: 0, quorum: 0.6 });
+    let reviewId: string;
+    try {
+      const pilot = await proposePilot(api, cast, { personalData: false, dpiaRef: undefined });
+      reviewId = await submit(api, cast, pilot.id, 2_000_000);
+    } finally {
+      await setPolicy(api, cast.chair, 'fund', saved);
+    }
+    const review = await seated(api, cast, reviewId);
+    expect(review.seats).toHaveLength(3);
+    // Two of three seats (0.67 ≥ 0.6) vote fund; the lead agency's reviewer never does.
+    await voteAll(api, cast, { ...review, seats: review.seats.filter((s) => s.seat !== cast.leadAgency) }, () => ({ recommendation: 'fund' }));
+    expect((await getReview(api, cast, reviewId)).status).toBe('open');
+    const decided = await settled(api, cast, reviewId, 20000);
+    expect(decided.decision).toEqual(expect.objectContaining({ outcome: 'fund', decidedBy: 'policy' }));
+    expect(decided.seats.find((s) => s.seat === cast.leadAgency)!.status).toBe('cancelled');
+  });
+
   it('moves a declined seat to the next reviewer, then to the chair when nobody is left', async () => {
     const pilot = await proposePilot(api, cast);
     const review = await seated(api, cast, await submit(api, cast, pilot.id, 1_000_000));
