@@ -70,7 +70,6 @@ export class Foundation1763776800000 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX programmes_keyset ON programmes (created_at DESC, id DESC)`);
 
-    await q.query(`CREATE TABLE pilot_code_counters (year int PRIMARY KEY, last_number int NOT NULL)`);
     await q.query(`
       CREATE TABLE pilots (
         id                      uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -170,7 +169,9 @@ export class Foundation1763776800000 implements MigrationInterface {
     await q.query(`DROP FUNCTION audit_events_append_only()`);
     await q.query(`DROP TABLE expenditures`);
     await q.query(`DROP TABLE pilots`);
-    await q.query(`DROP TABLE pilot_code_counters`);
+    await q.query(`DO $$ DECLARE s text; BEGIN
+      FOR s IN SELECT sequencename FROM pg_sequences WHERE sequencename LIKE 'pilot_code_%' LOOP EXECUTE format('DROP SEQUENCE %I', s); END LOOP;
+    END $$`);
     await q.query(`DROP TABLE programmes`);
     await q.query(`DROP TABLE api_tokens`);
     await q.query(`DROP TABLE users`);

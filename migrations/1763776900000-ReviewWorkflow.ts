@@ -106,14 +106,6 @@ export class ReviewWorkflow1763776900000 implements MigrationInterface {
         sent_at     timestamptz(3)
       )`);
     await q.query(`CREATE INDEX outbox_pending ON outbox (created_at) WHERE sent_at IS NULL`);
-    // Wakes the relay as soon as work is committed, so a vote's tally does not wait for a poll.
-    await q.query(`
-      CREATE FUNCTION outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        PERFORM pg_notify('labgate_outbox', '');
-        RETURN NULL;
-      END $$`);
-    await q.query(`CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify()`);
 
     await q.query(`
       CREATE TABLE notifications (
@@ -170,6 +162,6 @@ export class ReviewWorkflow1763776900000 implements MigrationInterface {
     for (const table of ['chain_seals', 'webhook_deliveries', 'webhooks', 'notifications', 'outbox', 'votes', 'assignments', 'gate_reviews', 'gate_policies']) {
       await q.query(`DROP TABLE ${table}`);
     }
-    await q.query(`DROP FUNCTION outbox_notify()`);
+
   }
 }

@@ -1,11 +1,11 @@
 import request from 'supertest';
 import { startApi, TestApi } from './support/api';
 import { createUser, expectProblem } from './support/fixtures';
-import { AppProcess, startApiProcess } from './support/processes';
+import { HttpProcess, startApiProcess } from '../support/processes';
 
 describe('rate limiting', () => {
   let api: TestApi;
-  let limited: AppProcess & { url: string };
+  let limited: HttpProcess;
 
   beforeAll(async () => {
     api = await startApi();

@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { dropDatabase } from '@labgate/persistence';
-import { freePort, ROOT, waitForHttp } from './support/processes';
+import { DIST_ROOT, freePort, waitForHttp } from '../support/processes';
 
 /** `npm start`'s entry point, as an operator runs it. */
 function start(env: NodeJS.ProcessEnv) {
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/scripts/start.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(DIST_ROOT, 'scripts/start.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));

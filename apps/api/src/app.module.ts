@@ -49,7 +49,10 @@ import { WebhooksController } from './webhooks/webhooks.controller';
     TerminusModule.forRoot({ logger: false }),
     ThrottlerModule.forRootAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }],
+      useFactory: (config: AppConfig) => ({
+        throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }],
+        skipIf: () => config.rateLimitPerMinute === 0,
+      }),
     }),
     CoreModule,
   ],

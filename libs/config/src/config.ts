@@ -50,8 +50,8 @@ class EnvironmentVariables {
   AUDIT_SEAL_INTERVAL_MS!: number;
 
   @Transform(({ value }) => (value === undefined || value === '' ? 600 : Number(value)))
-  @IsInt({ message: 'must be an integer number of requests' })
-  @Min(1)
+  @IsInt({ message: 'must be an integer number of requests (0 turns the limit off)' })
+  @Min(0)
   RATE_LIMIT_PER_MINUTE!: number;
 
   @Transform(({ value }) => value || 'info')

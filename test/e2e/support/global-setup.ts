@@ -1,7 +1,7 @@
 import '../../register-paths';
 import { randomBytes } from 'node:crypto';
 import { ensureDatabase, runMigrations } from '@labgate/persistence';
-import { startApiProcess, startWorkerProcess } from './processes';
+import { startApiProcess, startWorkerProcess } from '../../support/processes';
 
 /**
  * One throwaway database and one Redis key prefix per test run, so parallel runs and a
@@ -21,8 +21,9 @@ export default async function globalSetup(): Promise<void> {
   process.env.WEBHOOK_ATTEMPTS = '3';
   process.env.WEBHOOK_BACKOFF_MS = '100';
   process.env.AUDIT_SEAL_INTERVAL_MS = '2000';
-  // The suites drive thousands of requests a minute through a few tokens; one test checks the limit.
-  process.env.RATE_LIMIT_PER_MINUTE = '1000000';
+  // The suites drive thousands of requests a minute through a few tokens: no limit here; the
+  // rate-limit test runs an API of its own with one.
+  process.env.RATE_LIMIT_PER_MINUTE = '0';
   assertThrowaway(process.env.DATABASE_URL);
   await ensureDatabase(process.env.DATABASE_URL);
   await runMigrations(process.env.DATABASE_URL);

@@ -2,7 +2,7 @@ import '../../register-paths';
 import { Redis } from 'ioredis';
 import { dropDatabase } from '@labgate/persistence';
 import { assertThrowaway } from './global-setup';
-import type { AppProcess } from './processes';
+import type { AppProcess } from '../../support/processes';
 
 export default async function globalTeardown(): Promise<void> {
   const started = (globalThis as { __labgate?: Record<string, AppProcess> }).__labgate ?? {};

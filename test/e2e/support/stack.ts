@@ -7,7 +7,7 @@ import request from 'supertest';
 import { dropDatabase, ensureDatabase, runMigrations } from '@labgate/persistence';
 import type { TestApi } from './api';
 import { TestDb } from './db';
-import { AppProcess, freePort, startApiProcess, startWorkerProcess } from './processes';
+import { AppProcess, freePort, startApiProcess, startWorkerProcess } from '../../support/processes';
 
 /** A Redis of the test's own, with an append-only file, that can be killed and started again. */
 export class TestRedis {

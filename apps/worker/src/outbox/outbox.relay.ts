@@ -1,7 +1,5 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Client } from 'pg';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, AppConfig } from '@labgate/config';
 import { isJobName, QUEUE_OF_JOB, QueueName } from '@labgate/queue';
 import { Queues } from '../jobs/queues';
 
@@ -13,20 +11,24 @@ interface OutboxRow {
 }
 
 const BATCH = 1000;
-const POLL_MS = 1000;
 const REDIS_TIMEOUT_MS = 5000;
+/**
+ * How often the relay looks for new rows. A poll of an empty partial index costs next to
+ * nothing, and it bounds the delay a job waits for its relay (the review latency target is
+ * 500 ms). LISTEN/NOTIFY would wake it sooner, but NOTIFY serialises the commits of every
+ * transaction that sends one, and every vote would.
+ */
+const POLL_MS = 100;
 
 /**
- * Moves committed outbox rows to BullMQ (jobId = outbox id), woken by LISTEN/NOTIFY and, as a
- * safety net, by a one-second poll. Rows are claimed with FOR UPDATE SKIP LOCKED, so several
- * workers share the work; if Redis refuses, the transaction rolls back and the rows wait for the
- * next round. A row added to Redis whose commit then failed is re-added under the same jobId,
- * which BullMQ ignores as a duplicate.
+ * Moves committed outbox rows to BullMQ (jobId = outbox id). Rows are claimed with FOR UPDATE
+ * SKIP LOCKED, so several workers share the work; if Redis refuses, the transaction rolls back
+ * and the rows wait for the next round. A row added to Redis whose commit then failed is re-added
+ * under the same jobId, which BullMQ ignores as a duplicate.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
-  private listener?: Client;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
@@ -37,11 +39,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(
     private readonly db: DataSource,
     private readonly queues: Queues,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    await this.listen();
+  onApplicationBootstrap(): void {
     this.timer = setInterval(() => this.kick(), POLL_MS);
     this.kick();
   }
@@ -50,7 +50,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     this.stopped = true;
     clearInterval(this.timer);
     await this.running;
-    await this.listener?.end().catch(() => undefined);
   }
 
   /** Starts a drain, or asks the running one to go round again. */
@@ -79,7 +78,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       this.failures = 0;
       await this.cleanup();
     } catch (err) {
-      if (this.failures++ % 30 === 0) this.logger.warn(`outbox relay waiting: ${(err as Error).message}`);
+      if (this.failures++ % 50 === 0) this.logger.warn(`outbox relay waiting: ${(err as Error).message}`);
     }
   }
 
@@ -121,28 +120,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     if (Date.now() - this.lastCleanup < 60_000) return;
     this.lastCleanup = Date.now();
     await this.db.query(`DELETE FROM outbox WHERE sent_at < now() - interval '1 day'`);
-  }
-
-  private async listen(): Promise<void> {
-    const client = new Client({ connectionString: this.config.databaseUrl, application_name: 'labgate-outbox-listener' });
-    client.on('notification', () => this.kick());
-    client.on('error', (err) => {
-      this.logger.warn(`outbox listener lost its connection (${err.message}); polling until it is back`);
-      this.listener = undefined;
-      setTimeout(() => void this.reconnect(), POLL_MS);
-    });
-    await client.connect();
-    await client.query('LISTEN labgate_outbox');
-    this.listener = client;
-  }
-
-  private async reconnect(): Promise<void> {
-    if (this.stopped || this.listener) return;
-    try {
-      await this.listen();
-    } catch {
-      setTimeout(() => void this.reconnect(), POLL_MS * 5);
-    }
   }
 }
 

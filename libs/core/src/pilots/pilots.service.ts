@@ -7,6 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
 import { decodeCursor, keysetCondition, Page, pageSize, toPage } from '../common/pagination';
 import type { Principal } from '../common/principal';
+import { PG_UNDEFINED_TABLE, PG_UNIQUE_VIOLATION, pgCode } from '../common/pg-errors';
 import { updateReturning } from '../common/sql';
 import { EventsService } from '../notifications/events.service';
 import { DecisionService } from '../workflow/decision.service';
@@ -54,23 +55,18 @@ export class PilotsService {
     await this.checkPartners(lead.agency, partners);
     checkPersonalData(input.personalData, input.dpiaRef);
     checkTrl(input.trl);
+    const year = new Date().getUTCFullYear();
+    const number = await this.nextPilotNumber(year);
     return this.db.transaction(async (tx) => {
       const programme: unknown[] = await tx.query('SELECT 1 FROM programmes WHERE id = $1', [input.programmeId]);
       if (programme.length === 0) throw programmeUnknown(input.programmeId);
-      const year = new Date().getUTCFullYear();
-      const [counter]: Array<{ last_number: number }> = await tx.query(
-        `INSERT INTO pilot_code_counters (year, last_number) VALUES ($1, 1)
-         ON CONFLICT (year) DO UPDATE SET last_number = pilot_code_counters.last_number + 1
-         RETURNING last_number`,
-        [year],
-      );
       const [row]: PilotRow[] = await tx.query(
         `INSERT INTO pilots AS p (code, title, summary, domain, lead_agency, lead_id, partner_agencies, programme_id,
             trl_current, trl_target, trl_initial, budget_requested_cents, personal_data, dpia_ref, sensitivity, heilmeier)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $9, $11, $12, $13, $14, $15)
          RETURNING ${pilotColumns('p')}`,
         [
-          formatPilotCode(year, counter!.last_number),
+          formatPilotCode(year, number),
           input.title,
           input.summary,
           input.domain,
@@ -246,6 +242,29 @@ export class PilotsService {
     );
     if (!rows[0]) throw new AppError('PILOT.NOT_FOUND', `Pilot ${id} does not exist or is not visible to you`);
     return rows[0];
+  }
+
+  /**
+   * The next number of the year's pilot codes, from a sequence per year: sequences never lock,
+   * so concurrent proposals do not queue behind one counter row. Codes are unique and rising;
+   * a failed proposal leaves a gap.
+   */
+  private async nextPilotNumber(year: number): Promise<number> {
+    const sequence = `pilot_code_${year}`;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const [row]: Array<{ n: string }> = await this.db.query('SELECT nextval($1::regclass) AS n', [sequence]);
+        return Number(row!.n);
+      } catch (err) {
+        if (pgCode(err) !== PG_UNDEFINED_TABLE || attempt > 0) throw err;
+        try {
+          await this.db.query(`CREATE SEQUENCE IF NOT EXISTS ${sequence}`);
+        } catch (raced) {
+          // Two first proposals of a year may both create it; the loser finds it there.
+          if (pgCode(raced) !== PG_UNIQUE_VIOLATION && pgCode(raced) !== '42P07') throw raced;
+        }
+      }
+    }
   }
 
   private async checkPartners(leadAgency: string, partners: string[]): Promise<void> {

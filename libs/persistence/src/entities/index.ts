@@ -3,7 +3,6 @@ import { ApiTokenEntity } from './api-token.entity';
 import { AuditEventEntity } from './audit-event.entity';
 import { ExpenditureEntity } from './expenditure.entity';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
-import { PilotCodeCounterEntity } from './pilot-code-counter.entity';
 import { PilotEntity } from './pilot.entity';
 import { ProgrammeEntity } from './programme.entity';
 import { UserEntity } from './user.entity';
@@ -14,7 +13,6 @@ export * from './api-token.entity';
 export * from './audit-event.entity';
 export * from './expenditure.entity';
 export * from './idempotency-key.entity';
-export * from './pilot-code-counter.entity';
 export * from './pilot.entity';
 export * from './programme.entity';
 export * from './user.entity';
@@ -26,7 +24,6 @@ export const ENTITIES = [
   AuditEventEntity,
   ExpenditureEntity,
   IdempotencyKeyEntity,
-  PilotCodeCounterEntity,
   PilotEntity,
   ProgrammeEntity,
   UserEntity,

@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { Pool } from 'pg';
+import { dropDatabase, ensureDatabase, runMigrations } from '@labgate/persistence';
+import { QueueName } from '@labgate/queue';
+import type { BenchOptions } from './options';
+import { AppProcess, HttpProcess, startApiProcess, startHttpProcess, startWorkerProcess } from '../support/processes';
+
+const REFERENCE_ENTRY = 'test/bench/reference-server.js';
+
+/** Only databases named like this are ever dropped by the bench. */
+const THROWAWAY = /^labgate_bench_[a-z0-9_]+$/;
+
+function databaseUrl(server: string, name: string): string {
+  if (!THROWAWAY.test(name)) throw new Error(`refusing to use ${name}: not a throwaway benchmark database`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/**
+ * Everything one run owns — a LabGate database, a pgbench database, a Redis key prefix, the API,
+ * worker and reference processes — and the one place that removes it all again, whatever
+ * happened in between.
+ */
+export class BenchStack {
+  readonly databaseUrl: string;
+  readonly pgbenchUrl: string;
+  readonly queuePrefix: string;
+  readonly adminToken = `bench-admin-${randomBytes(16).toString('hex')}`;
+  readonly db: Pool;
+  api?: HttpProcess;
+  worker?: AppProcess;
+  reference?: HttpProcess;
+  private workers = 0;
+  private redis?: Redis;
+  private readonly tmp = mkdtempSync(path.join(tmpdir(), 'labgate-bench-'));
+  private disposed?: Promise<void>;
+
+  private constructor(
+    readonly run: string,
+    private readonly options: BenchOptions,
+  ) {
+    this.databaseUrl = databaseUrl(options.databaseServer, `labgate_bench_${run}`);
+    this.pgbenchUrl = databaseUrl(options.databaseServer, `labgate_bench_${run}_pgbench`);
+    this.queuePrefix = `labgate-bench-${run}`;
+    this.db = new Pool({ connectionString: this.databaseUrl, max: 4, application_name: 'labgate-bench' });
+  }
+
+  /** Names the run's databases and key prefix (nothing exists yet); `dispose()` must follow, even on failure. */
+  static create(options: BenchOptions): BenchStack {
+    return new BenchStack(`${process.pid}_${randomBytes(3).toString('hex')}`, options);
+  }
+
+  async migrate(): Promise<void> {
+    await ensureDatabase(this.databaseUrl);
+    await runMigrations(this.databaseUrl);
+  }
+
+  async createPgbenchDatabase(): Promise<void> {
+    await ensureDatabase(this.pgbenchUrl);
+  }
+
+  /** The apps' environment; LOG_LEVEL warn keeps per-request logging out of the measurement. */
+  private appEnv(): NodeJS.ProcessEnv {
+    return {
+      DATABASE_URL: this.databaseUrl,
+      REDIS_URL: this.options.redisUrl,
+      QUEUE_PREFIX: this.queuePrefix,
+      LOG_LEVEL: 'warn',
+      BOOTSTRAP_ADMIN_TOKEN: this.adminToken,
+      // The limiter is off: the bench measures the API, and sends thousands of requests a
+      // minute per caller during set-up.
+      RATE_LIMIT_PER_MINUTE: '0',
+    };
+  }
+
+  async startApi(): Promise<HttpProcess> {
+    this.api = await startApiProcess(`bench-${this.run}-api`, this.appEnv());
+    return this.api;
+  }
+
+  startWorker(): AppProcess {
+    this.worker = startWorkerProcess(`bench-${this.run}-worker-${++this.workers}`, this.appEnv());
+    return this.worker;
+  }
+
+  async stopWorker(): Promise<void> {
+    await this.worker?.stop();
+    this.worker = undefined;
+  }
+
+  /** The bare Fastify reference, serving `bodies` ({pilot, page}) from memory. */
+  async startReference(bodies: { pilot: unknown; page: unknown }): Promise<HttpProcess> {
+    const file = path.join(this.tmp, 'reference-bodies.json');
+    writeFileSync(file, JSON.stringify(bodies));
+    this.reference = await startHttpProcess(REFERENCE_ENTRY, `bench-${this.run}-reference`, '/health', {}, (port) => [String(port), file]);
+    return this.reference;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows are whatever the bench's SQL selects
+  async query<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return (await this.db.query(sql, params)).rows as T[];
+  }
+
+  /** Jobs waiting or running in the run's BullMQ queues (delayed ones, the review timers, not counted). */
+  async queuedJobs(): Promise<number> {
+    if (!this.redis) {
+      this.redis = new Redis(this.options.redisUrl, { maxRetriesPerRequest: 1 });
+      this.redis.on('error', () => undefined);
+    }
+    const pipeline = this.redis.pipeline();
+    for (const queue of Object.values(QueueName)) {
+      const key = `${this.queuePrefix}:${queue}`;
+      pipeline.llen(`${key}:wait`).llen(`${key}:active`).llen(`${key}:paused`).zcard(`${key}:prioritized`);
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.reduce((sum, [err, n]) => {
+      if (err) throw err;
+      return sum + Number(n);
+    }, 0);
+  }
+
+  /** Stops every process and removes the databases and Redis keys; safe to call twice. */
+  dispose(): Promise<void> {
+    this.disposed ??= this.doDispose();
+    return this.disposed;
+  }
+
+  private async doDispose(): Promise<void> {
+    const attempt = async (what: string, fn: () => Promise<unknown>) => {
+      try {
+        await fn();
+      } catch (err) {
+        console.error(`bench cleanup: ${what} failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    };
+    await Promise.all(
+      [this.api, this.worker, this.reference].filter((p): p is AppProcess => p !== undefined).map((p) => attempt(`stopping ${p.name}`, () => p.stop('SIGTERM', 5_000))),
+    );
+    await attempt('closing the pool', () => this.db.end());
+    this.redis?.disconnect();
+    if (this.options.keepDatabase) {
+      console.error(`bench cleanup: BENCH_KEEP_DATABASE=1, kept ${this.databaseUrl} and ${this.pgbenchUrl}`);
+    } else {
+      await attempt('dropping the database', () => dropDatabase(this.databaseUrl));
+      await attempt('dropping the pgbench database', () => dropDatabase(this.pgbenchUrl));
+    }
+    await attempt('deleting the Redis keys', () => this.deleteRedisKeys());
+    rmSync(this.tmp, { recursive: true, force: true });
+  }
+
+  private async deleteRedisKeys(): Promise<void> {
+    const redis = new Redis(this.options.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+    redis.on('error', () => undefined);
+    try {
+      await redis.connect();
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${this.queuePrefix}:*`, 'COUNT', 1000);
+        if (keys.length) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    } finally {
+      redis.disconnect();
+    }
+  }
+}
