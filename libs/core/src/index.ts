@@ -27,3 +27,4 @@ export * from './workflow/review.view';
 export * from './workflow/reviews.service';
 export * from './workflow/seats.service';
 export * from './workflow/workflow.service';
+export * from './common/fast-query';

@@ -8,6 +8,7 @@ import { AppError } from '../common/app-error';
 import { decodeCursor, keysetCondition, Page, pageSize, toPage } from '../common/pagination';
 import type { Principal } from '../common/principal';
 import { PG_UNDEFINED_TABLE, PG_UNIQUE_VIOLATION, pgCode } from '../common/pg-errors';
+import { preparedQuery } from '../common/fast-query';
 import { updateReturning } from '../common/sql';
 import { EventsService } from '../notifications/events.service';
 import { DecisionService } from '../workflow/decision.service';
@@ -120,7 +121,8 @@ export class PilotsService {
       add((n) => `(p.code || ' ' || p.title || ' ' || p.summary) ILIKE ${n}`, `%${filter.q.replace(/[\\%_]/g, '\\$&')}%`);
     }
     params.push(size + 1);
-    const rows: PilotRow[] = await this.db.query(
+    const rows = await preparedQuery<PilotRow>(
+      this.db,
       `SELECT ${pilotColumns('p')} FROM pilots p WHERE ${where.join(' AND ')}
         ORDER BY p.created_at DESC, p.id DESC LIMIT $${params.length}`,
       params,
@@ -130,7 +132,11 @@ export class PilotsService {
 
   /** A pilot the viewer may see; 404 otherwise, never 403, so existence does not leak. */
   async get(viewer: Principal, id: string): Promise<PilotView> {
-    return toPilotView(await this.findVisible(this.db.manager, viewer, id, false));
+    const params: unknown[] = [id];
+    const visible = pilotVisibilitySql('p', viewer, params);
+    const rows = await preparedQuery<PilotRow>(this.db, `SELECT ${pilotColumns('p')} FROM pilots p WHERE p.id = $1 AND ${visible}`, params);
+    if (!rows[0]) throw pilotNotFound(id);
+    return toPilotView(rows[0]);
   }
 
   async update(lead: Principal, id: string, ifMatch: string | undefined, patch: PilotPatch): Promise<PilotView> {
@@ -240,7 +246,7 @@ export class PilotsService {
       `SELECT ${pilotColumns('p')} FROM pilots p WHERE p.id = $1 AND ${visible}${forUpdate ? ' FOR UPDATE OF p' : ''}`,
       params,
     );
-    if (!rows[0]) throw new AppError('PILOT.NOT_FOUND', `Pilot ${id} does not exist or is not visible to you`);
+    if (!rows[0]) throw pilotNotFound(id);
     return rows[0];
   }
 
@@ -290,6 +296,10 @@ export function requireLead(row: PilotRow, viewer: Principal): void {
 
 export function wrongState(row: PilotRow, verb: string): AppError {
   return new AppError('PILOT.WRONG_STATE', `${row.code} is ${row.stage} and cannot be ${verb}`);
+}
+
+function pilotNotFound(id: string): AppError {
+  return new AppError('PILOT.NOT_FOUND', `Pilot ${id} does not exist or is not visible to you`);
 }
 
 function programmeUnknown(id: string): AppError {
