@@ -37,11 +37,12 @@ export class DecisionService {
    * missing (null), so callers answer 404 without revealing that it exists.
    */
   async lockReview(tx: EntityManager, gateReviewId: string, viewer?: Principal): Promise<LockedReview | null> {
-    const found: Array<{ pilot_id: string }> = await tx.query('SELECT pilot_id FROM gate_reviews WHERE id = $1', [gateReviewId]);
-    if (!found[0]) return null;
-    const params: unknown[] = [found[0].pilot_id];
+    const params: unknown[] = [gateReviewId];
     const visible = viewer ? pilotVisibilitySql('p', viewer, params) : 'TRUE';
-    const [pilot]: PilotRow[] = await tx.query(`SELECT ${pilotColumns('p')} FROM pilots p WHERE p.id = $1 AND ${visible} FOR UPDATE OF p`, params);
+    const [pilot]: PilotRow[] = await tx.query(
+      `SELECT ${pilotColumns('p')} FROM pilots p JOIN gate_reviews r ON r.pilot_id = p.id WHERE r.id = $1 AND ${visible} FOR UPDATE OF p`,
+      params,
+    );
     if (!pilot) return null;
     const [review]: ReviewRow[] = await tx.query('SELECT * FROM gate_reviews WHERE id = $1 FOR UPDATE', [gateReviewId]);
     return { pilot, review: review! };
