@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Role } from '@labgate/domain';
+import { pilotBody as sharedPilotBody, submissionBody as sharedSubmissionBody } from '../support/bodies';
 
 /**
  * A plain HTTP client for arranging the benchmark through the public API (never measured: the
@@ -51,45 +52,15 @@ export async function createProgramme(api: ApiClient, funder: BenchUser, envelop
 }
 
 /**
- * A realistic proposal (the JIT custody-ledger pilot of the end-to-end tests) without personal
- * data or partners, so its fund gate has exactly two seats: the lead agency's and `funding`.
+ * A proposal without personal data or partners, so its fund gate has exactly two seats: the
+ * lead agency's and `funding`.
  */
 export function pilotBody(programmeId: string): Record<string, unknown> {
-  return {
-    title: 'Blockchain custody ledger for joint investigation teams',
-    summary: 'A permissioned ledger that records the chain of custody of e-evidence exchanged inside JITs.',
-    domain: 'blockchain',
-    programmeId,
-    partnerAgencies: [],
-    trl: { current: 4, target: 7 },
-    budgetRequestedCents: 60_000_000,
-    personalData: false,
-    sensitivity: 'limited',
-    heilmeier: {
-      objective: 'Let JIT members prove who held each piece of evidence and when, across borders.',
-      currentPractice: 'Custody is tracked in e-mail and spreadsheets per member state; gaps surface in court.',
-      novelty: 'An append-only ledger shared by the JIT members, anchored daily, without a central operator.',
-      impact: 'Admissible e-evidence in cross-border cases; fewer challenges to custody in court.',
-      risks: 'Member-state IT integration; legal acceptance of ledger records.',
-      cost: 'EUR 600,000 over 18 months.',
-      schedule: 'Prototype in 6 months, JIT field test in 12, evaluation in 18.',
-      exams: [
-        { name: 'mid-term', metric: 'evidence items with a verifiable custody trail', target: '≥ 95 %', dueBy: '2027-05-31' },
-        { name: 'final', metric: 'custody challenges upheld in pilot cases', target: '0', dueBy: '2027-11-30' },
-      ],
-    },
-  };
+  return sharedPilotBody(programmeId, { partnerAgencies: [], personalData: false, dpiaRef: undefined, budgetRequestedCents: 60_000_000 });
 }
 
 /** A fund-gate submission asking for a small first tranche. */
-export function submissionBody(trancheCents: number): Record<string, unknown> {
-  return {
-    trancheCents,
-    trl: 5,
-    examResults: [{ exam: 'mid-term', actual: '97 % of evidence items traced end to end', passed: true }],
-    report: 'Prototype ledger ran in two JITs for six weeks; custody gaps fell from 14 to 0.',
-  };
-}
+export const submissionBody = (trancheCents: number): Record<string, unknown> => sharedSubmissionBody(trancheCents);
 
 /** A go vote with scores above every default threshold, so a fully voted review is decided `fund`. */
 export function voteBody(seat: string): Record<string, unknown> {

@@ -117,7 +117,7 @@ function header(options: BenchOptions, stack: BenchStack): string {
     ...machineFacts().map((f) => `  ${f}`),
     `  ${options.quick ? 'QUICK mode: ' : ''}${options.seconds} s per measured run after ${options.warmupSeconds} s of warm-up, ` +
       `${options.connections} connections (pgbench: ${options.connections} clients, 2 threads, scale ${options.pgbenchScale})`,
-    `  callers: ${LEADS} leads (reads, proposals), ${REVIEWERS} reviewers and ${FUNDERS} funders (votes), none near the per-caller rate limit`,
+    `  callers: ${LEADS} leads (reads, proposals), ${REVIEWERS} reviewers and ${FUNDERS} funders (votes); the per-caller rate limit is off`,
     `  open loop at ${options.openLoopShare * 100} % of the measured maximum; queue: ${options.queueReviews} reviews at ` +
       `${options.queueReviewsPerSecond}/s; outbox drain: ${fmt.count(options.drainRows)} rows`,
     `  database ${new URL(stack.databaseUrl).pathname.slice(1)}, Redis prefix ${stack.queuePrefix}, logs in test/.logs/bench-${stack.run}-*.log`,

@@ -9,12 +9,8 @@ const SETUP_CONCURRENCY = 8;
 const TRANCHE_CENTS = 1_000_000;
 
 /**
- * How many people share the load. Real traffic comes from many callers, and the per-caller rate
- * limiter (@nestjs/throttler's in-memory storage) keeps one timestamp per hit, per caller and
- * route, for the last minute and scans them on every request: one token sending thousands of
- * requests a second would make each request cost O(requests in the last minute), which the
- * production limit (600 a minute) never allows. Spread over these, no caller makes more than a
- * few hundred requests a minute.
+ * How many people share the load: real traffic comes from many callers, and per-caller state
+ * (the token cache; the rate limiter when it is on) should look like it does in production.
  */
 export const LEADS = 256;
 export const REVIEWERS = 64;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { submissionBody } from '../../support/bodies';
 import type { TestApi } from './api';
 import { createProgramme, createUser, pilotBody, TestUser } from './fixtures';
 
@@ -55,14 +56,7 @@ export async function proposePilot(api: TestApi, cast: Cast, overrides: Record<s
   return res.body;
 }
 
-export function submission(trancheCents: number, trl = 5) {
-  return {
-    trancheCents,
-    trl,
-    examResults: [{ exam: 'mid-term', actual: '97 % of evidence items traced end to end', passed: true }],
-    report: 'Prototype ledger ran in two JITs for six weeks; custody gaps fell from 14 to 0.',
-  };
-}
+export const submission = submissionBody;
 
 export async function submit(api: TestApi, cast: Cast, pilotId: string, trancheCents: number, trl = 5): Promise<string> {
   const res = await api.http.post(`/v1/pilots/${pilotId}/submissions`).set(cast.lead.auth).send(submission(trancheCents, trl));
