@@ -7,6 +7,9 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createApiApp();
   await app.listen({ port: config.port, host: '0.0.0.0' });
+  // Started by `npm start` (fork, with an IPC channel): if that parent dies, even by SIGKILL,
+  // the channel closes and this process drains and exits instead of living on as an orphan.
+  process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
   app.get(Logger).log(`LabGate API listening on http://0.0.0.0:${config.port} (docs at /docs)`, 'Main');
 }
 

@@ -9,6 +9,9 @@ async function main(): Promise<void> {
   // On SIGTERM Nest closes the BullMQ workers, which finish their current jobs first.
   app.enableShutdownHooks();
   await app.init();
+  // Started by `npm start` (fork, with an IPC channel): if that parent dies, even by SIGKILL,
+  // the channel closes and this process drains and exits instead of living on as an orphan.
+  process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
   app.get(Logger).log('LabGate worker ready', 'Main');
 }
 
