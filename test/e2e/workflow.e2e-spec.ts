@@ -29,6 +29,20 @@ describe('queued review workflow (API + worker + Postgres + Redis)', () => {
   const pilotOf = async (id: string) => (await api.http.get(`/v1/pilots/${id}`).set(cast.lead.auth)).body;
   const programme = async () => (await api.http.get(`/v1/programmes/${cast.programmeId}`).set(cast.lead.auth)).body;
 
+  /**
+   * A fund-gate review of a new pilot (three seats: no personal data) opened under a changed
+   * policy; the policy is put back at once: the review keeps its snapshot.
+   */
+  async function submitUnderPolicy(changes: Record<string, unknown>): Promise<string> {
+    const saved = await setPolicy(api, cast.chair, 'fund', changes);
+    try {
+      const pilot = await proposePilot(api, cast, { personalData: false, dpiaRef: undefined });
+      return await submit(api, cast, pilot.id, 2_000_000);
+    } finally {
+      await setPolicy(api, cast.chair, 'fund', saved);
+    }
+  }
+
   it('takes a pilot from proposal through the fund, test and accelerate gates', async () => {
     const pilot = await proposePilot(api, cast);
     const before = await programme();
@@ -135,14 +149,7 @@ describe('queued review workflow (API + worker + Postgres + Redis)', () => {
   });
 
   it('escalates at the deadline without quorum; the chair decides with a rationale', async () => {
-    const saved = await setPolicy(api, cast.chair, 'fund', { slaHours: 3 / 3600, reminderHoursBeforeDue: 1.5 / 3600 });
-    let reviewId: string;
-    try {
-      const pilot = await proposePilot(api, cast, { personalData: false, dpiaRef: undefined });
-      reviewId = await submit(api, cast, pilot.id, 2_000_000);
-    } finally {
-      await setPolicy(api, cast.chair, 'fund', saved);
-    }
+    const reviewId = await submitUnderPolicy({ slaHours: 3 / 3600, reminderHoursBeforeDue: 1.5 / 3600 });
     const review = await seated(api, cast, reviewId);
     // One vote out of three seats: no quorum (1.0) when the deadline passes.
     const holder = cast.byId.get(review.seats.find((s) => s.seat === cast.partnerAgency)!.reviewerId!)!;
@@ -168,14 +175,7 @@ describe('queued review workflow (API + worker + Postgres + Redis)', () => {
   });
 
   it('decides at the deadline over the votes cast when the quorum is met', async () => {
-    const saved = await setPolicy(api, cast.chair, 'fund', { slaHours: 3 / 3600, reminderHoursBeforeDue: 0, quorum: 0.6 });
-    let reviewId: string;
-    try {
-      const pilot = await proposePilot(api, cast, { personalData: false, dpiaRef: undefined });
-      reviewId = await submit(api, cast, pilot.id, 2_000_000);
-    } finally {
-      await setPolicy(api, cast.chair, 'fund', saved);
-    }
+    const reviewId = await submitUnderPolicy({ slaHours: 3 / 3600, reminderHoursBeforeDue: 0, quorum: 0.6 });
     const review = await seated(api, cast, reviewId);
     expect(review.seats).toHaveLength(3);
     // Two of three seats (0.67 ≥ 0.6) vote fund; the lead agency's reviewer never does.
