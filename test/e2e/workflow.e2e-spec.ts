@@ -84,7 +84,7 @@ describe('queued review workflow (API + worker + Postgres + Redis)', () => {
     expect(audit.filter((a: string) => a === 'gate.submitted')).toHaveLength(3);
     expect((await api.http.get(`/v1/pilots/${pilot.id}/audit/verify`).set(cast.lead.auth)).body).toEqual({ valid: true, events: audit.length });
 
-    const reviews = (await api.http.get(`/v1/pilots/${pilot.id}/gate-reviews`).set(cast.lead.auth)).body;
+    const reviews = (await api.http.get(`/v1/pilots/${pilot.id}/gate-reviews`).set(cast.lead.auth)).body.items;
     expect(reviews.map((r: { gate: string; status: string }) => `${r.gate}:${r.status}`)).toEqual(['fund:decided', 'test:decided', 'accelerate:decided']);
   });
 

@@ -37,7 +37,8 @@ import { WebhooksController } from './webhooks/webhooks.controller';
           autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
           redact: ['req.headers.authorization', 'req.headers.cookie'],
           serializers: {
-            req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+            // The queue dashboard's one-time ?token= must not end up in the logs.
+            req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.replace(/([?&]token=)[^&]*/g, '$1[redacted]') }),
           },
         },
       }),

@@ -10,7 +10,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AppError, AuditService, ExpendituresService, pilotEtag, PilotsService, PilotView, Principal, ReviewsService } from '@labgate/core';
-import { GateReviewResponseDto, SubmissionRequestDto, SubmissionResponseDto } from '../reviews/reviews.dto';
+import { GateReviewPageResponseDto, SubmissionRequestDto, SubmissionResponseDto } from '../reviews/reviews.dto';
 import { Caller, Roles } from '../auth/auth.decorators';
 import { PageQueryDto, ParseIdPipe } from '../http/common.dto';
 import { Idempotent } from '../http/idempotency.interceptor';
@@ -117,9 +117,9 @@ export class PilotsController {
   }
 
   @Get(':id/gate-reviews')
-  @ApiOkResponse({ type: [GateReviewResponseDto], description: 'Every gate review of the pilot, oldest first' })
-  gateReviews(@Caller() caller: Principal, @Param('id', ParseIdPipe) id: string): Promise<GateReviewResponseDto[]> {
-    return this.reviews.listForPilot(caller, id);
+  @ApiOkResponse({ type: GateReviewPageResponseDto, description: 'Every gate review of the pilot, oldest first (a pilot has a handful: one page)' })
+  async gateReviews(@Caller() caller: Principal, @Param('id', ParseIdPipe) id: string): Promise<GateReviewPageResponseDto> {
+    return { items: await this.reviews.listForPilot(caller, id), nextCursor: null };
   }
 
   @Post(':id/expenditures')

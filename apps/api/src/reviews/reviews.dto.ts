@@ -181,6 +181,11 @@ export class GateReviewResponseDto {
   @ApiPropertyOptional({ type: DecisionResponseDto }) decision?: DecisionResponseDto;
 }
 
+export class GateReviewPageResponseDto {
+  @ApiProperty({ type: [GateReviewResponseDto] }) items!: GateReviewResponseDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
+
 export class AssignmentResponseDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty({ format: 'uuid' }) gateReviewId!: string;
