@@ -120,15 +120,15 @@ describe('pilots', () => {
     it('filters by stage, domain, agency, programme and text', async () => {
       const ids = async (query: Record<string, string>) =>
         (await api.http.get('/v1/pilots').query({ limit: 100, ...query }).set(lead.auth)).body.items.map((p: { id: string }) => p.id);
-      expect(await ids({ domain: 'drones' })).toContain(drones.id);
-      expect(await ids({ domain: 'drones' })).not.toContain(ai.id);
-      expect(await ids({ agency: 'FRONTEX' })).toEqual(expect.arrayContaining([drones.id]));
-      expect(await ids({ agency: 'FRONTEX' })).not.toContain(ai.id);
-      expect(await ids({ q: 'deepfake' })).toEqual([ai.id]);
+      expect(await ids({ programmeId, domain: 'drones' })).toContain(drones.id);
+      expect(await ids({ programmeId, domain: 'drones' })).not.toContain(ai.id);
+      expect(await ids({ programmeId, agency: 'FRONTEX' })).toEqual(expect.arrayContaining([drones.id]));
+      expect(await ids({ programmeId, agency: 'FRONTEX' })).not.toContain(ai.id);
+      expect(await ids({ programmeId, q: 'deepfake' })).toEqual([ai.id]);
       expect(await ids({ q: drones.code })).toEqual([drones.id]);
-      expect(await ids({ stage: 'funded' })).toEqual([]);
+      expect(await ids({ programmeId, stage: 'funded' })).toEqual([]);
       expect(await ids({ programmeId, q: 'counter-drone' })).toEqual([drones.id]);
-      expect(await ids({ q: '100%_' })).toEqual([]);
+      expect(await ids({ programmeId, q: '100%_' })).toEqual([]);
       expectProblem(await api.http.get('/v1/pilots?stage=limbo').set(lead.auth), 400);
       expectProblem(await api.http.get('/v1/pilots?colour=red').set(lead.auth), 400);
     });
