@@ -304,6 +304,29 @@ describe('queued review workflow (API + worker + Postgres + Redis)', () => {
     }
   });
 
+  it('carries the correlation id of the deciding vote into the jobs it causes, and theirs', async () => {
+    const pilot = await proposePilot(api, cast, { personalData: false, dpiaRef: undefined, partnerAgencies: [] });
+    const review = await seated(api, cast, await submit(api, cast, pilot.id, 1_000_000));
+    const [first, last] = review.seats;
+    const vote = (seat: typeof first, id: string) =>
+      api.http.post(`/v1/gate-reviews/${review.id}/votes`).set(cast.byId.get(seat!.reviewerId!)!.auth).set('X-Request-Id', id).send({ recommendation: 'fund', scores: GOOD, rationale: 'Go.' });
+    expect((await vote(first, `trace-first-${review.id}`)).status).toBe(201);
+    expect((await vote(last, `trace-last-${review.id}`)).status).toBe(201);
+    await settled(api, cast, review.id);
+    const jobs = await waitFor('the decision’s follow-up jobs', async () => {
+      const rows = await api.db.query(
+        `SELECT job_name, payload->>'correlationId' AS correlation FROM outbox WHERE payload->>'gateReviewId' = $1 AND job_name IN ('review.tally', 'review.close-timers') ORDER BY created_at`,
+        [review.id],
+      );
+      return rows.length >= 3 && rows;
+    });
+    // Each vote's request id → its tally job; whichever tally decided → the decision's timers job.
+    const tallies = jobs.filter((j: { job_name: string }) => j.job_name === 'review.tally').map((j: { correlation: string }) => j.correlation);
+    expect(tallies.sort()).toEqual([`trace-first-${review.id}`, `trace-last-${review.id}`].sort());
+    const closer = jobs.find((j: { job_name: string }) => j.job_name === 'review.close-timers');
+    expect(tallies).toContain(closer.correlation);
+  });
+
   it('validates the evidence against the gate and the pilot', async () => {
     const pilot = await proposePilot(api, cast);
     const url = `/v1/pilots/${pilot.id}/submissions`;

@@ -10,6 +10,7 @@ import { ApiModule } from './app.module';
 import { correlationIdFor, CORRELATION_HEADER } from './http/correlation';
 import { sendProblem } from './http/problem.filter';
 import { createValidationPipe } from './http/validation';
+import { runWithCorrelationId } from '@labgate/core';
 
 const frameworkLogger = new NestLogger('HTTP');
 
@@ -40,6 +41,8 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   // Errors raised by Fastify itself (bad JSON, body too large, wrong media type) reach Nest's
   // exception layer, hence the ProblemFilter, like every other error.
   const fastify = app.getHttpAdapter().getInstance();
+  // Everything the request does, down to the outbox rows it writes, knows its correlation id.
+  fastify.addHook('onRequest', (request, _reply, done) => runWithCorrelationId(request.id, done));
   fastify.addHook('onSend', async (request, reply, payload) => {
     void reply.header(CORRELATION_HEADER, request.id);
     return payload;

@@ -7,6 +7,7 @@ export * from './common/error-status';
 export * from './common/pagination';
 export * from './common/pg-errors';
 export * from './common/principal';
+export * from './common/request-context';
 export * from './core.module';
 export * from './idempotency/idempotency.service';
 export * from './pilots/expenditures.service';

@@ -39,7 +39,8 @@ export interface JobPayloads {
   [JobName.SealAuditChains]: Record<string, never>;
 }
 
-export type JobOf<N extends JobName> = JobPayloads[N];
+/** A job's payload; `correlationId` is the id of the request (or job) that caused it. */
+export type JobOf<N extends JobName> = JobPayloads[N] & { correlationId?: string };
 
 export const QUEUE_OF_JOB: Record<JobName, QueueName> = {
   [JobName.OpenReview]: QueueName.Reviews,

@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { DomainError } from '@labgate/domain';
+import { CORRELATION_ID_FORMAT, runWithCorrelationId } from '@labgate/core';
 import { handlerProblems, isJobName, JobName, JobOf, JobOutcome } from '@labgate/queue';
 
 export type JobHandler<N extends JobName = JobName> = (data: JobOf<N>, job: Job<JobOf<N>>) => Promise<JobOutcome>;
@@ -34,13 +35,19 @@ export class JobRegistry implements OnModuleInit {
 
   async run(job: Job): Promise<JobOutcome> {
     if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job ${job.name}`);
-    for (const [key, value] of Object.entries(job.data ?? {})) {
+    const { correlationId, ...ids } = (job.data ?? {}) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(ids)) {
       if (key.endsWith('Id') && (typeof value !== 'string' || !UUID.test(value))) {
         throw new UnrecoverableError(`job ${job.name} ${job.id}: ${key} is not an id`);
       }
     }
+    if (correlationId !== undefined && (typeof correlationId !== 'string' || !CORRELATION_ID_FORMAT.test(correlationId))) {
+      throw new UnrecoverableError(`job ${job.name} ${job.id}: malformed correlationId`);
+    }
+    const handler = this.table.get(job.name)!;
     try {
-      return await this.table.get(job.name)!(job.data, job);
+      // Jobs this one causes (through the outbox) carry the same correlation id.
+      return await runWithCorrelationId(correlationId ?? `job-${job.id}`, () => handler(job.data, job));
     } catch (err) {
       // A domain refusal will refuse again on every retry: fail it now, keep it for inspection.
       if (err instanceof DomainError) throw new UnrecoverableError(`${err.code}: ${err.message}`);

@@ -29,7 +29,8 @@ abstract class RegistryProcessor extends WorkerHost {
   @OnWorkerEvent('failed')
   onFailed(job: Job | undefined, err: Error): void {
     const final = !job || job.attemptsMade >= (job.opts.attempts ?? 1);
-    const line = `${job?.name ?? 'job'} ${job?.id ?? ''} failed (attempt ${job?.attemptsMade ?? '?'}${final ? ', final' : ''}): ${err.message}`;
+    const correlation = (job?.data as { correlationId?: string } | undefined)?.correlationId;
+    const line = `${job?.name ?? 'job'} ${job?.id ?? ''} failed (attempt ${job?.attemptsMade ?? '?'}${final ? ', final' : ''}${correlation ? `, correlation ${correlation}` : ''}): ${err.message}`;
     if (final) this.logger.error(line);
     else this.logger.warn(line);
   }
