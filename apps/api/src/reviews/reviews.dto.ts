@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -21,12 +22,18 @@ import { MAX_CENTS, PageQueryDto } from '../http/common.dto';
 
 const TEXT_MAX = 20_000;
 
-/** Scores go in half points, as in Horizon Europe evaluation. */
-const IsHalfStep = () =>
-  ValidateBy({
-    name: 'isHalfStep',
-    validator: { validate: (value: unknown) => typeof value === 'number' && Number.isInteger(value * 2), defaultMessage: () => 'must be a multiple of 0.5' },
-  });
+/** A score 0–5 in half points, as in Horizon Europe evaluation. */
+const Score = () =>
+  applyDecorators(
+    ApiProperty({ minimum: 0, maximum: 5, multipleOf: 0.5 }),
+    IsNumber({ allowNaN: false, allowInfinity: false }),
+    Min(0),
+    Max(5),
+    ValidateBy({
+      name: 'isHalfStep',
+      validator: { validate: (value: unknown) => typeof value === 'number' && Number.isInteger(value * 2), defaultMessage: () => 'must be a multiple of 0.5' },
+    }),
+  );
 
 export class ExamResultDto {
   @ApiProperty({ description: 'The name of one of the pilot’s exams', example: 'mid-term' })
@@ -78,26 +85,9 @@ export class SubmissionResponseDto {
 }
 
 export class ScoresDto {
-  @ApiProperty({ minimum: 0, maximum: 5, multipleOf: 0.5 })
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  @Max(5)
-  @IsHalfStep()
-  excellence!: number;
-
-  @ApiProperty({ minimum: 0, maximum: 5, multipleOf: 0.5 })
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  @Max(5)
-  @IsHalfStep()
-  impact!: number;
-
-  @ApiProperty({ minimum: 0, maximum: 5, multipleOf: 0.5 })
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  @Max(5)
-  @IsHalfStep()
-  implementation!: number;
+  @Score() excellence!: number;
+  @Score() impact!: number;
+  @Score() implementation!: number;
 }
 
 export class VoteRequestDto {
