@@ -9,6 +9,7 @@ import pino from 'pino';
 import { ConfigError, loadConfig, redisAddress } from '@labgate/config';
 import { ensureDatabase, runMigrations, START_DEPENDENCIES_HINT, UnreachableError } from '@labgate/persistence';
 import { pingRedis } from '@labgate/queue';
+import { API_NODE_FLAGS } from './node-flags';
 
 const log = pino({ name: 'labgate' });
 
@@ -54,11 +55,11 @@ function run(): void {
     for (const child of children.values()) child.kill(signal);
   };
 
-  for (const [name, entry] of [
-    ['api', '../apps/api/src/main.js'],
-    ['worker', '../apps/worker/src/main.js'],
+  for (const [name, entry, execArgv] of [
+    ['api', '../apps/api/src/main.js', API_NODE_FLAGS],
+    ['worker', '../apps/worker/src/main.js', []],
   ] as const) {
-    const child = fork(path.join(__dirname, entry), { stdio: 'inherit' });
+    const child = fork(path.join(__dirname, entry), { stdio: 'inherit', execArgv: [...process.execArgv, ...execArgv] });
     children.set(name, child);
     child.on('exit', (code, signal) => {
       children.delete(name);

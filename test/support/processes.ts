@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { API_NODE_FLAGS } from '../../scripts/node-flags';
 
 /**
  * The repository: the first folder above this file with a package.json. Found the same way
@@ -52,10 +53,10 @@ export function freePort(): Promise<number> {
  * Runs a compiled entry point (relative to the dist root) as its own node process, as `npm start`
  * and the end-to-end tests do, with its output in test/.logs/<name>.log for post-mortems.
  */
-export function spawnBuilt(entry: string, name: string, env: NodeJS.ProcessEnv, args: string[] = []): AppProcess {
+export function spawnBuilt(entry: string, name: string, env: NodeJS.ProcessEnv, args: string[] = [], nodeFlags: readonly string[] = []): AppProcess {
   mkdirSync(LOG_DIR, { recursive: true });
   const log = createWriteStream(path.join(LOG_DIR, `${name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, [path.join(DIST_ROOT, entry), ...args], {
+  const child = spawn(process.execPath, [...nodeFlags, path.join(DIST_ROOT, entry), ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -112,9 +113,10 @@ export async function startHttpProcess(
   healthPath: string,
   env: NodeJS.ProcessEnv,
   args: (port: number) => string[] = () => [],
+  nodeFlags: readonly string[] = [],
 ): Promise<HttpProcess> {
   const port = await freePort();
-  const proc = spawnBuilt(entry, name, { ...env, PORT: String(port) }, args(port));
+  const proc = spawnBuilt(entry, name, { ...env, PORT: String(port) }, args(port), nodeFlags);
   const url = `http://127.0.0.1:${port}`;
   await Promise.race([
     waitForHttp(`${url}${healthPath}`),
@@ -155,9 +157,9 @@ export function sleep(ms: number): Promise<void> {
 export const API_ENTRY = 'apps/api/src/main.js';
 export const WORKER_ENTRY = 'apps/worker/src/main.js';
 
-/** The built API on a free port, once it answers /health/live. */
+/** The built API on a free port, with the V8 limits `npm start` gives it, once it answers /health/live. */
 export function startApiProcess(name: string, env: NodeJS.ProcessEnv = {}): Promise<HttpProcess> {
-  return startHttpProcess(API_ENTRY, name, '/health/live', env);
+  return startHttpProcess(API_ENTRY, name, '/health/live', env, () => [], API_NODE_FLAGS);
 }
 
 export function startWorkerProcess(name: string, env: NodeJS.ProcessEnv = {}): AppProcess {
