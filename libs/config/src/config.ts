@@ -4,9 +4,15 @@ import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } fr
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** An unset or empty variable takes its default; anything else must parse as a number. */
+const numberOr =
+  (fallback: number) =>
+  ({ value }: { value: unknown }): number =>
+    value === undefined || value === '' ? fallback : Number(value);
+
 /** The environment as the operator writes it; validated once, then turned into {@link AppConfig}. */
 class EnvironmentVariables {
-  @Transform(({ value }) => (value === undefined || value === '' ? 3000 : Number(value)))
+  @Transform(numberOr(3000))
   @IsInt({ message: 'must be an integer port number' })
   @Min(0)
   @Max(65535)
@@ -31,25 +37,25 @@ class EnvironmentVariables {
   @Matches(/^\S{8,256}$/, { message: 'must be 8-256 characters without spaces' })
   BOOTSTRAP_ADMIN_TOKEN?: string;
 
-  @Transform(({ value }) => (value === undefined || value === '' ? 5 : Number(value)))
+  @Transform(numberOr(5))
   @IsInt({ message: 'must be an integer' })
   @Min(1)
   @Max(25)
   WEBHOOK_ATTEMPTS!: number;
 
-  @Transform(({ value }) => (value === undefined || value === '' ? 2000 : Number(value)))
+  @Transform(numberOr(2000))
   @IsInt({ message: 'must be an integer number of milliseconds' })
   @Min(10)
   @Max(3_600_000)
   WEBHOOK_BACKOFF_MS!: number;
 
-  @Transform(({ value }) => (value === undefined || value === '' ? 600_000 : Number(value)))
+  @Transform(numberOr(600_000))
   @IsInt({ message: 'must be an integer number of milliseconds' })
   @Min(1000)
   @Max(86_400_000)
   AUDIT_SEAL_INTERVAL_MS!: number;
 
-  @Transform(({ value }) => (value === undefined || value === '' ? 600 : Number(value)))
+  @Transform(numberOr(600))
   @IsInt({ message: 'must be an integer number of requests (0 turns the limit off)' })
   @Min(0)
   RATE_LIMIT_PER_MINUTE!: number;

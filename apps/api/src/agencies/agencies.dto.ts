@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length, Matches } from 'class-validator';
+import { PageOf } from '../http/common.dto';
 
 export class CreateAgencyRequestDto {
   @ApiProperty({ example: 'EPPO', pattern: '^[A-Z][A-Z0-9-]{1,15}$' })
@@ -17,7 +18,4 @@ export class AgencyResponseDto {
   @ApiProperty({ example: 'European Union Agency for Law Enforcement Cooperation' }) name!: string;
 }
 
-export class AgencyPageResponseDto {
-  @ApiProperty({ type: [AgencyResponseDto] }) items!: AgencyResponseDto[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
-}
+export class AgencyPageResponseDto extends PageOf(AgencyResponseDto) {}

@@ -1,5 +1,5 @@
-import { Injectable, PipeTransform } from '@nestjs/common';
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Injectable, PipeTransform, Type as ClassType } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
 import { AppError } from '@labgate/core';
@@ -31,3 +31,12 @@ export class ParseIdPipe implements PipeTransform<string, string> {
 }
 
 export const MAX_CENTS = Number.MAX_SAFE_INTEGER;
+
+/** The `{items, nextCursor}` shape of every list, documented per item type. */
+export function PageOf<T>(item: ClassType<T>) {
+  class Page {
+    @ApiProperty({ type: [item] }) items!: T[];
+    @ApiProperty({ type: String, nullable: true, description: 'Pass as ?cursor= for the next page; null on the last' }) nextCursor!: string | null;
+  }
+  return Page;
+}

@@ -93,8 +93,8 @@ function describeFastifyError(err: { code?: string; message?: string }): string 
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return 'The request declared a JSON body but sent none';
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return `The body is not valid JSON: ${err.message}`;
     default:
-      if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return `The body is not valid JSON: ${err.message}`;
       return err.message ?? 'The request is invalid';
   }
 }

@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ROLES, type Role } from '@labgate/domain';
 import { NotificationsService, type Principal, ReviewsService } from '@labgate/core';
-import { PageQueryDto } from '../http/common.dto';
+import { PageOf, PageQueryDto } from '../http/common.dto';
 import { AssignmentPageResponseDto, AssignmentQueryDto } from '../reviews/reviews.dto';
 import { Caller } from '../auth/auth.decorators';
 
@@ -23,10 +23,7 @@ export class NotificationResponseDto {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
-export class NotificationPageResponseDto {
-  @ApiProperty({ type: [NotificationResponseDto] }) items!: NotificationResponseDto[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
-}
+export class NotificationPageResponseDto extends PageOf(NotificationResponseDto) {}
 
 @ApiTags('me')
 @ApiBearerAuth()

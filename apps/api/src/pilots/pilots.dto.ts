@@ -20,7 +20,7 @@ import {
 } from 'class-validator';
 import { SENSITIVITIES, Sensitivity, Stage, STAGES } from '@labgate/domain';
 import { PILOT_DOMAINS, PilotDomain } from '@labgate/persistence';
-import { MAX_CENTS, PageQueryDto } from '../http/common.dto';
+import { MAX_CENTS, PageOf, PageQueryDto } from '../http/common.dto';
 
 const TEXT_MAX = 20_000;
 const AGENCY_CODE = /^[A-Z][A-Z0-9-]{1,15}$/;
@@ -254,10 +254,7 @@ export class PilotResponseDto {
   @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 }
 
-export class PilotPageResponseDto {
-  @ApiProperty({ type: [PilotResponseDto] }) items!: PilotResponseDto[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
-}
+export class PilotPageResponseDto extends PageOf(PilotResponseDto) {}
 
 export class ExpenditureResponseDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -269,10 +266,7 @@ export class ExpenditureResponseDto {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
-export class ExpenditurePageResponseDto {
-  @ApiProperty({ type: [ExpenditureResponseDto] }) items!: ExpenditureResponseDto[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
-}
+export class ExpenditurePageResponseDto extends PageOf(ExpenditureResponseDto) {}
 
 export class AuditEventResponseDto {
   @ApiProperty() seq!: number;
@@ -284,10 +278,7 @@ export class AuditEventResponseDto {
   @ApiProperty() hash!: string;
 }
 
-export class AuditPageResponseDto {
-  @ApiProperty({ type: [AuditEventResponseDto] }) items!: AuditEventResponseDto[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
-}
+export class AuditPageResponseDto extends PageOf(AuditEventResponseDto) {}
 
 export class AuditVerifyResponseDto {
   @ApiProperty() valid!: boolean;

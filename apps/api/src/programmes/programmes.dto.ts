@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, IsString, Length, Max, Min } from 'class-validator';
-import { MAX_CENTS } from '../http/common.dto';
+import { MAX_CENTS, PageOf } from '../http/common.dto';
 
 export class CreateProgrammeRequestDto {
   @ApiProperty({ example: 'ISF innovation envelope 2026' })
@@ -26,7 +26,4 @@ export class ProgrammeResponseDto {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
-export class ProgrammePageResponseDto {
-  @ApiProperty({ type: [ProgrammeResponseDto] }) items!: ProgrammeResponseDto[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
-}
+export class ProgrammePageResponseDto extends PageOf(ProgrammeResponseDto) {}

@@ -18,7 +18,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { Outcome, OUTCOMES } from '@labgate/domain';
-import { MAX_CENTS, PageQueryDto } from '../http/common.dto';
+import { MAX_CENTS, PageOf, PageQueryDto } from '../http/common.dto';
 
 const TEXT_MAX = 20_000;
 
@@ -171,10 +171,7 @@ export class GateReviewResponseDto {
   @ApiPropertyOptional({ type: DecisionResponseDto }) decision?: DecisionResponseDto;
 }
 
-export class GateReviewPageResponseDto {
-  @ApiProperty({ type: [GateReviewResponseDto] }) items!: GateReviewResponseDto[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
-}
+export class GateReviewPageResponseDto extends PageOf(GateReviewResponseDto) {}
 
 export class AssignmentResponseDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -187,10 +184,7 @@ export class AssignmentResponseDto {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
 }
 
-export class AssignmentPageResponseDto {
-  @ApiProperty({ type: [AssignmentResponseDto] }) items!: AssignmentResponseDto[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
-}
+export class AssignmentPageResponseDto extends PageOf(AssignmentResponseDto) {}
 
 export class DeclineResponseDto {
   @ApiProperty({ type: AssignmentResponseDto }) declined!: AssignmentResponseDto;

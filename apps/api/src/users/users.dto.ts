@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsEmail, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { Role, ROLES } from '@labgate/domain';
-import { PageQueryDto } from '../http/common.dto';
+import { PageOf, PageQueryDto } from '../http/common.dto';
 
 export class CreateUserRequestDto {
   @ApiProperty({ example: 'Ana Ruiz' })
@@ -51,7 +51,4 @@ export class CreatedUserResponseDto extends UserResponseDto {
   @ApiProperty({ description: 'The API token; shown this once and never again' }) token!: string;
 }
 
-export class UserPageResponseDto {
-  @ApiProperty({ type: [UserResponseDto] }) items!: UserResponseDto[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
-}
+export class UserPageResponseDto extends PageOf(UserResponseDto) {}

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiProperty, ApiPrope
 import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsIn, IsOptional, IsString, IsUrl, Length, Matches } from 'class-validator';
 import { Principal, WEBHOOK_EVENTS, WebhooksService } from '@labgate/core';
 import { Caller, Roles } from '../auth/auth.decorators';
-import { PageQueryDto } from '../http/common.dto';
+import { PageOf, PageQueryDto } from '../http/common.dto';
 import { Idempotent } from '../http/idempotency.interceptor';
 
 export class CreateWebhookRequestDto {
@@ -45,10 +45,7 @@ export class WebhookResponseDto {
   @ApiProperty({ type: DeliveryCountsDto }) deliveries!: DeliveryCountsDto;
 }
 
-export class WebhookPageResponseDto {
-  @ApiProperty({ type: [WebhookResponseDto] }) items!: WebhookResponseDto[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
-}
+export class WebhookPageResponseDto extends PageOf(WebhookResponseDto) {}
 
 export class DeliveryResponseDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -63,10 +60,7 @@ export class DeliveryResponseDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt!: string | null;
 }
 
-export class DeliveryPageResponseDto {
-  @ApiProperty({ type: [DeliveryResponseDto] }) items!: DeliveryResponseDto[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
-}
+export class DeliveryPageResponseDto extends PageOf(DeliveryResponseDto) {}
 
 export class DeliveryQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: ['pending', 'delivered', 'failed'] })
