@@ -65,7 +65,7 @@ export function toProblem(err: unknown, correlationId?: string): ProblemDetails 
   if (err instanceof AppError || err instanceof DomainError) {
     return build(statusForCode(err.code), err.code, err.message, err.details, correlationId);
   }
-  if (err instanceof HttpException) {
+  if (err instanceof HttpException && err.getStatus() < 500) {
     const status = err.getStatus();
     const response = err.getResponse();
     const message =
