@@ -1,10 +1,11 @@
-/** Unit tests: pure and in-memory, no Postgres or Redis. */
-const { moduleNameMapper } = require('./test/jest-paths');
+/** Unit and use-case tests: pure and in-memory, no Postgres or Redis. */
+const { moduleNameMapper, transform, transformIgnorePatterns } = require('./test/jest-paths');
 
 module.exports = {
   rootDir: '.',
   testEnvironment: 'node',
-  testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/test/unit/**/*.spec.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'],
+  transform,
+  transformIgnorePatterns,
   moduleNameMapper,
 };

@@ -1,6 +1,8 @@
 // The data source for the TypeORM CLI (`npx typeorm migration:show -d dist/migrations/data-source.js`).
 // It reads the same validated configuration as the apps, never raw process.env.
 import { loadConfig } from '@labgate/config';
-import { createDataSource } from '@labgate/persistence';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '@labgate/persistence';
+import { MIGRATIONS } from './list';
 
-export default createDataSource(loadConfig(), 'labgate-cli');
+export default new DataSource({ ...dataSourceOptions(loadConfig(), 'labgate-cli'), migrations: MIGRATIONS, migrationsTransactionMode: 'each' });

@@ -1,6 +1,7 @@
 /** `npm run migration:run`: create the database if needed and apply pending migrations. */
 import { loadConfig } from '@labgate/config';
-import { ensureDatabase, runMigrations } from '@labgate/persistence';
+import { ensureDatabase } from '@labgate/persistence';
+import { runMigrations } from '@labgate/migrations';
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -7,7 +7,8 @@ import { ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
 import pino from 'pino';
 import { ConfigError, loadConfig, redisAddress } from '@labgate/config';
-import { ensureDatabase, runMigrations, START_DEPENDENCIES_HINT, UnreachableError } from '@labgate/persistence';
+import { ensureDatabase, START_DEPENDENCIES_HINT, UnreachableError } from '@labgate/persistence';
+import { runMigrations } from '@labgate/migrations';
 import { pingRedis } from '@labgate/queue';
 import { API_NODE_FLAGS } from './node-flags';
 

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { dropDatabase } from '@labgate/persistence';
+import { MIGRATIONS } from '@labgate/migrations';
 import { DIST_ROOT, freePort, waitForHttp } from '../support/processes';
 
 /** `npm start`'s entry point, as an operator runs it. */
@@ -23,7 +24,7 @@ describe('npm start', () => {
     try {
       await waitForHttp(`http://127.0.0.1:${port}/health/ready`, 30000);
       expect(run.output()).toContain('created the database');
-      expect(run.output()).toContain('applied 2 migration(s)');
+      expect(run.output()).toContain(`applied ${MIGRATIONS.length} migration(s)`);
       expect(run.output()).toContain('LabGate worker ready');
       expect(run.output()).toContain('LabGate API listening');
       run.child.kill('SIGTERM');

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { RepositoriesModule } from '@labgate/persistence';
 import { AgenciesService } from './agencies/agencies.service';
 import { AuditService } from './audit/audit.service';
 import { AuthService } from './auth/auth.service';
@@ -12,8 +13,10 @@ import { EventsService } from './notifications/events.service';
 import { NotificationsService } from './notifications/notifications.service';
 import { PoliciesService } from './policies/policies.service';
 import { WebhooksService } from './webhooks/webhooks.service';
+import { Ledger } from './ledger/ledger.service';
+import { OutboxService } from './outbox/outbox.service';
 import { DecisionService } from './workflow/decision.service';
-import { OutboxService } from './workflow/outbox.service';
+import { WithdrawalService } from './workflow/withdrawal.service';
 import { ReviewsService } from './workflow/reviews.service';
 import { SeatsService } from './workflow/seats.service';
 import { WorkflowService } from './workflow/workflow.service';
@@ -33,6 +36,8 @@ const SERVICES = [
   PoliciesService,
   WebhooksService,
   DecisionService,
+  Ledger,
+  WithdrawalService,
   OutboxService,
   ReviewsService,
   SeatsService,
@@ -41,5 +46,5 @@ const SERVICES = [
 
 /** The services both apps share; the API adds controllers, the worker adds processors. */
 @Global()
-@Module({ providers: SERVICES, exports: SERVICES })
+@Module({ imports: [RepositoriesModule], providers: SERVICES, exports: SERVICES })
 export class CoreModule {}

@@ -12,7 +12,7 @@ describe('DomainError', () => {
   });
 
   it('leaves details undefined when none are given and is told apart from plain errors', () => {
-    expect(new DomainError('PILOT.TERMINAL', 'done').details).toBeUndefined();
+    expect(new DomainError('PILOT.WRONG_STATE', 'done').details).toBeUndefined();
     expect(isDomainError(new Error('x'))).toBe(false);
   });
 });

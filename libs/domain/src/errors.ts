@@ -3,15 +3,17 @@
  * them, so a code is never renamed once released; the message is for humans and may change.
  */
 export type DomainErrorCode =
-  | 'GATE.OUTCOME_NOT_ALLOWED'
-  | 'GATE.NO_GATE_FROM_STAGE'
-  | 'PILOT.TERMINAL'
+  | 'GATE.OUTCOME_INVALID'
+  | 'GATE.MUST_END'
+  | 'PILOT.WRONG_STATE'
   | 'PILOT.LESSONS_REQUIRED'
   | 'POLICY.INVALID'
   | 'SUBMISSION.INVALID'
+  | 'SUBMISSION.TRANCHE_EXCEEDS_REQUEST'
   | 'MONEY.INVALID'
   | 'BUDGET.ENVELOPE_EXCEEDED'
   | 'SPEND.OVER_COMMITTED'
+  | 'REVIEW.REVIEWER_INELIGIBLE'
   | 'TALLY.INVALID';
 
 export interface FieldProblem {

@@ -8,3 +8,5 @@ export * from './money';
 export * from './audit';
 export * from './pilot-code';
 export * from './visibility';
+export * from './decide';
+export * from './pilot';

@@ -35,6 +35,11 @@ export function checkCommit(input: CommitCheck): number {
   return committed + tranche;
 }
 
+/** What an abandonment gives back to the programme: the money committed and not yet spent. */
+export function releaseOnAbandon(input: { committedCents: number; spentCents: number }): number {
+  return assertCents(input.committedCents, 'committedCents') - assertCents(input.spentCents, 'spentCents');
+}
+
 export interface SpendCheck {
   committedCents: number;
   spentCents: number;

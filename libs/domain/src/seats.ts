@@ -1,4 +1,5 @@
 import { Gate, isMoneyGate } from './stages';
+import type { Role } from './visibility';
 
 export const DATA_PROTECTION_SEAT = 'data-protection';
 export const FUNDING_SEAT = 'funding';
@@ -22,4 +23,38 @@ export function seatsFor(input: SeatsInput): string[] {
   if (input.personalData) seats.push(DATA_PROTECTION_SEAT);
   if (isMoneyGate(input.gate)) seats.push(FUNDING_SEAT);
   return seats;
+}
+
+/** The pilot and programme facts that decide who may hold a seat. */
+export interface SeatContext {
+  leadId: string;
+  leadAgency: string;
+  programmeOwnerId: string;
+}
+
+/**
+ * Who may hold a seat, and who is preferred: agency seats go to that agency's reviewers, the
+ * data-protection seat to a DPO (the lead agency's first), the funding seat to a funder (the
+ * programme's owner first). Never the pilot's lead (see canHoldSeat). The SQL that picks by
+ * least load takes this as parameters instead of restating it.
+ */
+export interface SeatRule {
+  role: Role;
+  /** Only users of this agency, or anyone with the role when null. */
+  agency: string | null;
+  preferAgency: string | null;
+  preferUserId: string | null;
+}
+
+export function seatRule(seat: string, ctx: SeatContext): SeatRule {
+  if (seat === DATA_PROTECTION_SEAT) return { role: 'dpo', agency: null, preferAgency: ctx.leadAgency, preferUserId: null };
+  if (seat === FUNDING_SEAT) return { role: 'funder', agency: null, preferAgency: null, preferUserId: ctx.programmeOwnerId };
+  return { role: 'reviewer', agency: seat, preferAgency: null, preferUserId: null };
+}
+
+/** Whether a user could hold `seat` of a review of this pilot (for a chair's reassignment). */
+export function canHoldSeat(user: { id: string; agency: string; roles: readonly Role[] }, seat: string, ctx: SeatContext): boolean {
+  if (user.id === ctx.leadId) return false;
+  const rule = seatRule(seat, ctx);
+  return user.roles.includes(rule.role) && (rule.agency === null || user.agency === rule.agency);
 }

@@ -36,38 +36,38 @@ type Expected = Stage | DomainErrorCode;
 const TRANSITIONS: Record<Stage, Record<Outcome, Expected>> = {
   proposal: {
     fund: 'funded',
-    test: 'GATE.OUTCOME_NOT_ALLOWED',
-    accelerate: 'GATE.OUTCOME_NOT_ALLOWED',
+    test: 'GATE.OUTCOME_INVALID',
+    accelerate: 'GATE.OUTCOME_INVALID',
     revise: 'proposal',
     abandon: 'abandoned',
   },
   funded: {
-    fund: 'GATE.OUTCOME_NOT_ALLOWED',
+    fund: 'GATE.OUTCOME_INVALID',
     test: 'testing',
-    accelerate: 'GATE.OUTCOME_NOT_ALLOWED',
+    accelerate: 'GATE.OUTCOME_INVALID',
     revise: 'funded',
     abandon: 'abandoned',
   },
   testing: {
-    fund: 'GATE.OUTCOME_NOT_ALLOWED',
-    test: 'GATE.OUTCOME_NOT_ALLOWED',
+    fund: 'GATE.OUTCOME_INVALID',
+    test: 'GATE.OUTCOME_INVALID',
     accelerate: 'accelerated',
     revise: 'testing',
     abandon: 'abandoned',
   },
   accelerated: {
-    fund: 'GATE.NO_GATE_FROM_STAGE',
-    test: 'GATE.NO_GATE_FROM_STAGE',
-    accelerate: 'GATE.NO_GATE_FROM_STAGE',
-    revise: 'GATE.NO_GATE_FROM_STAGE',
-    abandon: 'GATE.NO_GATE_FROM_STAGE',
+    fund: 'PILOT.WRONG_STATE',
+    test: 'PILOT.WRONG_STATE',
+    accelerate: 'PILOT.WRONG_STATE',
+    revise: 'PILOT.WRONG_STATE',
+    abandon: 'PILOT.WRONG_STATE',
   },
   abandoned: {
-    fund: 'PILOT.TERMINAL',
-    test: 'PILOT.TERMINAL',
-    accelerate: 'PILOT.TERMINAL',
-    revise: 'PILOT.TERMINAL',
-    abandon: 'PILOT.TERMINAL',
+    fund: 'PILOT.WRONG_STATE',
+    test: 'PILOT.WRONG_STATE',
+    accelerate: 'PILOT.WRONG_STATE',
+    revise: 'PILOT.WRONG_STATE',
+    abandon: 'PILOT.WRONG_STATE',
   },
 };
 
@@ -141,11 +141,11 @@ describe('applyOutcome over every stage × outcome', () => {
   });
 
   it('refuses an outcome outside the vocabulary', () => {
-    expectDomainError(() => applyOutcome('proposal', 'approve' as Outcome), 'GATE.OUTCOME_NOT_ALLOWED');
+    expectDomainError(() => applyOutcome('proposal', 'approve' as Outcome), 'GATE.OUTCOME_INVALID');
   });
 
   it('names the allowed outcomes when refusing another gate’s go word', () => {
-    const error = expectDomainError(() => applyOutcome('funded', 'fund'), 'GATE.OUTCOME_NOT_ALLOWED');
+    const error = expectDomainError(() => applyOutcome('funded', 'fund'), 'GATE.OUTCOME_INVALID');
     expect(error.message).toContain('test, revise, abandon');
   });
 });
@@ -167,10 +167,10 @@ describe('withdraw', () => {
   });
 
   it('refuses an already abandoned pilot, even with lessons', () => {
-    expectDomainError(() => withdraw('abandoned', lessons), 'PILOT.TERMINAL');
+    expectDomainError(() => withdraw('abandoned', lessons), 'PILOT.WRONG_STATE');
   });
 
   it('reports the terminal state before missing lessons', () => {
-    expectDomainError(() => withdraw('abandoned', ''), 'PILOT.TERMINAL');
+    expectDomainError(() => withdraw('abandoned', ''), 'PILOT.WRONG_STATE');
   });
 });

@@ -68,29 +68,49 @@ export function isMoneyGate(gate: Gate): boolean {
 export function applyOutcome(stage: Stage, outcome: Outcome): Stage {
   // Checked before the gate lookup so an abandoned pilot says why it cannot move, as
   // validateSubmission does, instead of the vaguer "no gate".
-  if (isTerminal(stage)) {
-    throw new DomainError('PILOT.TERMINAL', `Pilot is ${stage}; no gate outcome applies`);
-  }
-  const gate = gateForStage(stage);
-  if (gate === null) {
-    throw new DomainError('GATE.NO_GATE_FROM_STAGE', `No gate leaves stage ${stage}`);
-  }
-  if (!isOutcomeAllowed(gate, outcome)) {
-    throw new DomainError(
-      'GATE.OUTCOME_NOT_ALLOWED',
-      `Outcome ${String(outcome)} is not allowed at the ${gate} gate; expected one of ${allowedOutcomes(gate).join(', ')}`,
-    );
-  }
+  const gate = requireGate(stage);
+  checkOutcome(gate, outcome, 'outcome');
   if (outcome === 'revise') return stage;
   if (outcome === 'abandon') return 'abandoned';
   return STAGE_AFTER_GO[gate];
 }
 
+/** An abandoned pilot is history: it is not edited, submitted or withdrawn again. */
+export function requireLive(stage: Stage, verb: string): void {
+  if (isTerminal(stage)) throw new DomainError('PILOT.WRONG_STATE', `The pilot is ${stage} and cannot be ${verb}`);
+}
+
+/** The gate that leaves `stage`; an abandoned or accelerated pilot has none left to pass. */
+export function requireGate(stage: Stage): Gate {
+  requireLive(stage, 'submitted to a gate');
+  const gate = gateForStage(stage);
+  if (gate === null) {
+    throw new DomainError('PILOT.WRONG_STATE', `The pilot is ${stage}: no gate is left to pass`);
+  }
+  return gate;
+}
+
+/** A vote's recommendation or a chair's outcome must be one of the gate's words. */
+export function checkOutcome(gate: Gate, outcome: unknown, field: string): asserts outcome is Outcome {
+  if (!isOutcomeAllowed(gate, outcome)) {
+    const words = allowedOutcomes(gate).join(', ');
+    throw new DomainError('GATE.OUTCOME_INVALID', `At the ${gate} gate the word is one of ${words}, not ${String(outcome)}`, [
+      { field, message: `must be one of ${words}` },
+    ]);
+  }
+}
+
+/**
+ * The last round of a gate: another revise there would loop forever, so the tally escalates it
+ * and a chair must say go or abandon.
+ */
+export function isLastRound(round: number, maxRounds: number): boolean {
+  return round >= maxRounds;
+}
+
 /** A lead may give up at any stage, accelerated included, but must leave lessons behind. */
 export function withdraw(stage: Stage, lessonsLearned: string): Stage {
-  if (isTerminal(stage)) {
-    throw new DomainError('PILOT.TERMINAL', 'Pilot is already abandoned');
-  }
+  requireLive(stage, 'withdrawn');
   if (typeof lessonsLearned !== 'string' || lessonsLearned.trim() === '') {
     throw new DomainError('PILOT.LESSONS_REQUIRED', 'Lessons learned are required to withdraw a pilot', [
       { field: 'lessonsLearned', message: 'must not be blank' },

@@ -40,7 +40,7 @@ describe('validateSubmission: stage', () => {
   it.each(
     STAGES.map((stage): [string, DomainErrorCode | 'ok'] => [
       stage,
-      stage === 'abandoned' ? 'PILOT.TERMINAL' : stage === 'accelerated' ? 'GATE.NO_GATE_FROM_STAGE' : 'ok',
+      stage === 'abandoned' ? 'PILOT.WRONG_STATE' : stage === 'accelerated' ? 'PILOT.WRONG_STATE' : 'ok',
     ]),
   )('a pilot in %s → %s', (stage, expected) => {
     const input = valid({ stage: stage as SubmissionInput['stage'] });
@@ -52,8 +52,8 @@ describe('validateSubmission: stage', () => {
   });
 
   it('reports the stage before any field problem', () => {
-    expect(thrown(valid({ stage: 'abandoned', trl: 0, report: '' })).code).toBe('PILOT.TERMINAL');
-    expect(thrown(valid({ stage: 'accelerated', trl: 0, report: '' })).code).toBe('GATE.NO_GATE_FROM_STAGE');
+    expect(thrown(valid({ stage: 'abandoned', trl: 0, report: '' })).code).toBe('PILOT.WRONG_STATE');
+    expect(thrown(valid({ stage: 'accelerated', trl: 0, report: '' })).code).toBe('PILOT.WRONG_STATE');
   });
 });
 
@@ -102,8 +102,13 @@ describe('validateSubmission: fields', () => {
     expect(() => validateSubmission(valid({ trancheCents }))).not.toThrow();
   });
 
+  it('refuses a tranche one cent over the remaining request as a broken rule, not a field error', () => {
+    const error = thrown(valid({ trancheCents: 100_000_01 }));
+    expect(error.code).toBe('SUBMISSION.TRANCHE_EXCEEDS_REQUEST');
+    expect(error.details).toEqual([{ field: 'trancheCents', message: 'must be at most 10000000' }]);
+  });
+
   it.each([
-    ['one cent over the remaining request', 100_000_01],
     ['negative', -1],
     ['fractional', 10.5],
     ['not a number', Number.NaN],
@@ -114,14 +119,14 @@ describe('validateSubmission: fields', () => {
   it('allows only a zero tranche once the request is fully or over committed', () => {
     expect(() => validateSubmission(valid({ committedCents: 200_000_00, trancheCents: 0 }))).not.toThrow();
     expect(() => validateSubmission(valid({ committedCents: 250_000_00, trancheCents: 0 }))).not.toThrow();
-    expect(invalidFields(valid({ committedCents: 200_000_00, trancheCents: 1 }))).toEqual(['trancheCents']);
+    expect(thrown(valid({ committedCents: 200_000_00, trancheCents: 1 })).code).toBe('SUBMISSION.TRANCHE_EXCEEDS_REQUEST');
   });
 
   it.each(['', '   ', '\n'])('rejects a blank report %j', (report) => {
     expect(invalidFields(valid({ report }))).toEqual(['report']);
   });
 
-  it('reports every problem at once', () => {
+  it('reports every field problem at once, before the tranche rule', () => {
     const input = valid({
       trl: 12,
       examResults: [
@@ -136,7 +141,6 @@ describe('validateSubmission: fields', () => {
       'trl',
       'examResults[0].exam',
       'examResults[2].exam',
-      'trancheCents',
       'report',
     ]);
   });

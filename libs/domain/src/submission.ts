@@ -1,5 +1,5 @@
 import { DomainError, FieldProblem } from './errors';
-import { Stage, gateForStage, isTerminal } from './stages';
+import { Stage, requireGate } from './stages';
 
 export interface ExamResult {
   exam: string;
@@ -28,12 +28,7 @@ function isBlank(value: unknown): boolean {
  * collected together so the lead corrects everything in one go.
  */
 export function validateSubmission(input: SubmissionInput): void {
-  if (isTerminal(input.stage)) {
-    throw new DomainError('PILOT.TERMINAL', 'An abandoned pilot cannot be submitted to a gate');
-  }
-  if (gateForStage(input.stage) === null) {
-    throw new DomainError('GATE.NO_GATE_FROM_STAGE', `No gate leaves stage ${input.stage}`);
-  }
+  requireGate(input.stage);
 
   const problems: FieldProblem[] = [];
 
@@ -64,18 +59,9 @@ export function validateSubmission(input: SubmissionInput): void {
   }
 
   const tranche = input.trancheCents;
-  if (typeof tranche !== 'number' || !Number.isSafeInteger(tranche) || tranche < 0) {
+  const trancheIsCents = typeof tranche === 'number' && Number.isSafeInteger(tranche) && tranche >= 0;
+  if (!trancheIsCents) {
     problems.push({ field: 'trancheCents', message: 'must be a non-negative whole number of cents' });
-  } else {
-    // Clamped at zero: if the lead lowered the request below what is already committed, a
-    // no-money submission (the test gate) must still be possible.
-    const remainingRequest = Math.max(0, input.budgetRequestedCents - input.committedCents);
-    if (tranche > remainingRequest) {
-      problems.push({
-        field: 'trancheCents',
-        message: `must not exceed the ${remainingRequest} cents of the requested budget not yet committed`,
-      });
-    }
   }
 
   if (isBlank(input.report)) {
@@ -84,5 +70,15 @@ export function validateSubmission(input: SubmissionInput): void {
 
   if (problems.length > 0) {
     throw new DomainError('SUBMISSION.INVALID', 'Submission is invalid', problems);
+  }
+
+  // A well-formed submission that asks for more than the pilot requested breaks a rule (422),
+  // rather than being a form to fix. Clamped at zero: if the lead lowered the request below
+  // what is already committed, a no-money submission must still be possible.
+  const remainingRequest = Math.max(0, input.budgetRequestedCents - input.committedCents);
+  if (tranche > remainingRequest) {
+    throw new DomainError('SUBMISSION.TRANCHE_EXCEEDS_REQUEST', `The tranche exceeds what is left of the requested budget (${remainingRequest} cents)`, [
+      { field: 'trancheCents', message: `must be at most ${remainingRequest}` },
+    ]);
   }
 }

@@ -1,6 +1,6 @@
 import { DomainError, FieldProblem } from './errors';
 import { GatePolicy, MAX_SCORE } from './policy';
-import { Gate, Outcome, allowedOutcomes, isOutcomeAllowed } from './stages';
+import { Gate, Outcome, allowedOutcomes, isLastRound, isOutcomeAllowed } from './stages';
 
 export const CRITERIA = ['excellence', 'impact', 'implementation'] as const;
 export type Criterion = (typeof CRITERIA)[number];
@@ -211,7 +211,7 @@ export function tally(input: TallyInput): TallyResult {
   }
 
   // Past the last round another revise would loop forever; a person has to say go or stop.
-  if (verdict.outcome === 'revise' && input.round >= policy.maxRounds) {
+  if (verdict.outcome === 'revise' && isLastRound(input.round, policy.maxRounds)) {
     return { ...base, status: 'escalated', reason: 'max-rounds' };
   }
   return { ...base, status: 'decided', outcome: verdict.outcome, reason: verdict.reason };

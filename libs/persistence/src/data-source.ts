@@ -1,6 +1,5 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '@labgate/config';
-import { MIGRATIONS } from '../../../migrations';
 import { ENTITIES } from './entities';
 
 /** The one description of the database connection: used by the apps, the CLI and the tests. */
@@ -9,8 +8,8 @@ export function dataSourceOptions(config: Pick<AppConfig, 'databaseUrl'>, applic
     type: 'postgres',
     url: config.databaseUrl,
     entities: ENTITIES,
-    migrations: MIGRATIONS,
-    migrationsTransactionMode: 'each',
+    // Migrations live above this library (migrations/) and are added by their runner and the CLI.
+    migrations: [],
     synchronize: false,
     applicationName,
     extra: { max: 20, connectionTimeoutMillis: 5000 },

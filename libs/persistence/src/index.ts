@@ -1,4 +1,4 @@
 export * from './entities';
 export * from './data-source';
 export * from './database-bootstrap';
-export * from './migrate';
+export * from './repositories';

@@ -1,6 +1,7 @@
 import '../../register-paths';
 import { randomBytes } from 'node:crypto';
-import { ensureDatabase, runMigrations } from '@labgate/persistence';
+import { ensureDatabase } from '@labgate/persistence';
+import { runMigrations } from '@labgate/migrations';
 import { startApiProcess, startWorkerProcess } from '../../support/processes';
 
 /**

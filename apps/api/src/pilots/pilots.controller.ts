@@ -9,7 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { AppError, AuditService, ExpendituresService, pilotEtag, PilotsService, PilotView, Principal, ReviewsService } from '@labgate/core';
+import { AppError, AuditService, ExpendituresService, pilotEtag, PilotsService, PilotView, Principal, ReviewsService, WithdrawalService } from '@labgate/core';
 import { GateReviewPageResponseDto, SubmissionRequestDto, SubmissionResponseDto } from '../reviews/reviews.dto';
 import { Caller, Roles } from '../auth/auth.decorators';
 import { PageQueryDto, ParseIdPipe } from '../http/common.dto';
@@ -42,6 +42,7 @@ export class PilotsController {
     private readonly expenditures: ExpendituresService,
     private readonly audit: AuditService,
     private readonly reviews: ReviewsService,
+    private readonly withdrawals: WithdrawalService,
   ) {}
 
   @Post()
@@ -101,7 +102,7 @@ export class PilotsController {
     @Body() body: WithdrawalRequestDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PilotResponseDto> {
-    return withEtag(reply, await this.pilots.withdraw(caller, id, body.lessonsLearned));
+    return withEtag(reply, await this.withdrawals.withdraw(caller, id, body.lessonsLearned));
   }
 
   @Post(':id/submissions')

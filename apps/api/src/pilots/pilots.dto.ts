@@ -18,8 +18,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { SENSITIVITIES, Sensitivity, Stage, STAGES } from '@labgate/domain';
-import { PILOT_DOMAINS, PilotDomain } from '@labgate/persistence';
+import { PILOT_DOMAINS, PilotDomain, SENSITIVITIES, Sensitivity, Stage, STAGES } from '@labgate/domain';
 import { MAX_CENTS, PageOf, PageQueryDto } from '../http/common.dto';
 
 const TEXT_MAX = 20_000;

@@ -1,14 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { OutboxRepository, Transactor } from '@labgate/persistence';
 import { isJobName, QUEUE_OF_JOB, QueueName } from '@labgate/queue';
 import { Queues } from '../jobs/queues';
 
-interface OutboxRow {
-  id: string;
-  job_name: string;
-  payload: Record<string, unknown>;
-  run_at: Date | null;
-}
 
 const BATCH = 1000;
 const REDIS_TIMEOUT_MS = 5000;
@@ -37,7 +31,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private lastCleanup = 0;
 
   constructor(
-    private readonly db: DataSource,
+    private readonly tx: Transactor,
+    private readonly outbox: OutboxRepository,
     private readonly queues: Queues,
   ) {}
 
@@ -83,11 +78,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async relayBatch(): Promise<number> {
-    return this.db.transaction(async (tx) => {
-      const rows: OutboxRow[] = await tx.query(
-        `SELECT id, job_name, payload, run_at FROM outbox WHERE sent_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [BATCH],
-      );
+    return this.tx.run(async (tx) => {
+      const rows = await this.outbox.claim(tx, BATCH);
       if (rows.length === 0) return 0;
       const byQueue = new Map<QueueName, Array<{ name: string; data: Record<string, unknown>; opts: object }>>();
       const now = Date.now();
@@ -110,7 +102,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         REDIS_TIMEOUT_MS,
         'Redis did not accept the jobs in time',
       );
-      await tx.query('UPDATE outbox SET sent_at = now() WHERE id = ANY($1::uuid[])', [rows.map((r) => r.id)]);
+      await this.outbox.markSent(tx, rows.map((r) => r.id));
       return rows.length;
     });
   }
@@ -119,7 +111,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private async cleanup(): Promise<void> {
     if (Date.now() - this.lastCleanup < 60_000) return;
     this.lastCleanup = Date.now();
-    await this.db.query(`DELETE FROM outbox WHERE sent_at < now() - interval '1 day'`);
+    await this.outbox.dropRelayedBefore('1 day');
   }
 }
 

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { AgenciesRepository, PG_UNIQUE_VIOLATION, pgCode } from '@labgate/persistence';
 import { AppError } from '../common/app-error';
 import { invalidCursor, Page, pageSize } from '../common/pagination';
-import { PG_UNIQUE_VIOLATION, pgCode } from '../common/pg-errors';
 
 export interface AgencyView {
   code: string;
@@ -11,11 +10,11 @@ export interface AgencyView {
 
 @Injectable()
 export class AgenciesService {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly agencies: AgenciesRepository) {}
 
   async create(input: AgencyView): Promise<AgencyView> {
     try {
-      await this.db.query('INSERT INTO agencies (code, name) VALUES ($1, $2)', [input.code, input.name]);
+      await this.agencies.insert({ code: input.code, name: input.name });
     } catch (err) {
       if (pgCode(err) === PG_UNIQUE_VIOLATION) {
         throw new AppError('AGENCY.ALREADY_EXISTS', `Agency ${input.code} already exists`, [
@@ -31,10 +30,7 @@ export class AgenciesService {
   async list(limit?: number, cursor?: string): Promise<Page<AgencyView>> {
     const size = pageSize(limit);
     const after = cursor ? decodeAgencyCursor(cursor) : '';
-    const rows: AgencyView[] = await this.db.query(
-      'SELECT code, name FROM agencies WHERE code > $1 ORDER BY code LIMIT $2',
-      [after, size + 1],
-    );
+    const rows = await this.agencies.page(after, size);
     const more = rows.length > size;
     const items = more ? rows.slice(0, size) : rows;
     return { items, nextCursor: more ? Buffer.from(items[items.length - 1]!.code).toString('base64url') : null };
@@ -42,9 +38,7 @@ export class AgenciesService {
 
   /** The codes among `codes` that are not agencies. */
   async unknownCodes(codes: string[]): Promise<string[]> {
-    if (codes.length === 0) return [];
-    const rows: Array<{ code: string }> = await this.db.query('SELECT code FROM agencies WHERE code = ANY($1)', [codes]);
-    const known = new Set(rows.map((r) => r.code));
+    const known = new Set(await this.agencies.existingCodes(codes));
     return codes.filter((c) => !known.has(c));
   }
 }

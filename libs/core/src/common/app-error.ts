@@ -1,5 +1,6 @@
 /**
- * Application errors with stable codes. Services throw these (never HTTP exceptions); the API's
+ * Application errors with stable codes: the ones that are not gate rules (those are the
+ * domain's DomainErrorCode, in libs/domain/src/errors.ts). Services throw these (never HTTP exceptions); the API's
  * problem filter maps each code to a status, so the same rule reads the same in every response.
  */
 export type AppErrorCode =
@@ -16,7 +17,6 @@ export type AppErrorCode =
   | 'PILOT.PRECONDITION_REQUIRED'
   | 'PILOT.STALE'
   | 'PILOT.INVALID'
-  | 'PILOT.WRONG_STATE'
   | 'PILOT.PROGRAMME_UNKNOWN'
   | 'PILOT.PROGRAMME_LOCKED'
   | 'PILOT.BUDGET_BELOW_COMMITTED'
@@ -25,17 +25,12 @@ export type AppErrorCode =
   | 'SERVER.UNAVAILABLE'
   | 'REVIEW.NOT_FOUND'
   | 'REVIEW.NOT_ASSIGNED'
-  | 'REVIEW.REVIEWER_INELIGIBLE'
   | 'ASSIGNMENT.NOT_FOUND'
   | 'ASSIGNMENT.WRONG_STATE'
   | 'GATE.REVIEW_OPEN'
   | 'GATE.NOT_OPEN'
   | 'GATE.NOT_ESCALATED'
-  | 'GATE.MUST_END'
-  | 'GATE.OUTCOME_INVALID'
   | 'VOTE.DUPLICATE'
-  | 'SUBMISSION.TRANCHE_EXCEEDS_REQUEST'
-  | 'BUDGET.ENVELOPE_EXCEEDED'
   | 'IDEMPOTENCY.KEY_INVALID'
   | 'IDEMPOTENCY.IN_PROGRESS'
   | 'IDEMPOTENCY.KEY_REUSED';

@@ -1,3 +1,4 @@
+import type { KeysetPosition, PageRequest } from '@labgate/persistence';
 import { AppError } from './app-error';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -6,12 +7,6 @@ export const MAX_PAGE_SIZE = 100;
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
-}
-
-/** Position after the last row of a page in the (created_at DESC, id DESC) keyset order. */
-export interface KeysetPosition {
-  createdAt: string;
-  id: string;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -50,6 +45,11 @@ export function pageSize(limit: number | undefined): number {
   return Math.min(Math.max(limit ?? DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE);
 }
 
+/** A keyset page request from the query's `limit` and `cursor`. */
+export function pageRequest(limit: number | undefined, cursor: string | undefined): PageRequest {
+  return { after: decodeCursor(cursor), size: pageSize(limit) };
+}
+
 /**
  * Builds a page from rows fetched with LIMIT size + 1: the extra row only says there is more.
  */
@@ -61,14 +61,4 @@ export function toPage<R extends { created_at: Date; id: string }, T>(rows: R[],
     items: kept.map(map),
     nextCursor: more && last ? encodeCursor({ createdAt: last.created_at.toISOString(), id: last.id }) : null,
   };
-}
-
-/**
- * The keyset condition and its parameters, appended to a WHERE clause whose parameters so far
- * number `params.length`.
- */
-export function keysetCondition(alias: string, position: KeysetPosition | null, params: unknown[]): string {
-  if (!position) return 'TRUE';
-  params.push(position.createdAt, position.id);
-  return `(${alias}.created_at, ${alias}.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
 }

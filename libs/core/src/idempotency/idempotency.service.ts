@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { IdempotencyRepository } from '@labgate/persistence';
 import { AppError } from '../common/app-error';
 
 /** A claim older than this is taken to belong to a request that died; the key may run again. */
@@ -17,23 +17,11 @@ export type IdempotencyClaim =
  */
 @Injectable()
 export class IdempotencyService {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly keys: IdempotencyRepository) {}
 
   async claim(userId: string, key: string, fingerprint: string): Promise<IdempotencyClaim> {
-    const inserted: unknown[] = await this.db.query(
-      `INSERT INTO idempotency_keys AS k (user_id, key, fingerprint, state) VALUES ($1, $2, $3, 'running')
-       ON CONFLICT (user_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, created_at = now()
-         WHERE k.state = 'running' AND k.created_at < now() - make_interval(secs => $4)
-       RETURNING 1`,
-      [userId, key, fingerprint, STALE_CLAIM_SECONDS],
-    );
-    if (inserted.length > 0) return { kind: 'claimed' };
-    const rows: Array<{ fingerprint: string; state: string; response_status: number; response_body: unknown; response_headers: Record<string, string> | null }> =
-      await this.db.query(
-        'SELECT fingerprint, state, response_status, response_body, response_headers FROM idempotency_keys WHERE user_id = $1 AND key = $2',
-        [userId, key],
-      );
-    const row = rows[0];
+    if (await this.keys.claim(userId, key, fingerprint, STALE_CLAIM_SECONDS)) return { kind: 'claimed' };
+    const row = await this.keys.find(userId, key);
     if (!row) return this.claim(userId, key, fingerprint); // released between our two statements
     if (row.fingerprint !== fingerprint) {
       throw new AppError('IDEMPOTENCY.KEY_REUSED', 'This Idempotency-Key was already used with a different request');
@@ -45,14 +33,10 @@ export class IdempotencyService {
   }
 
   async complete(userId: string, key: string, status: number, body: unknown, headers: Record<string, string>): Promise<void> {
-    await this.db.query(
-      `UPDATE idempotency_keys SET state = 'done', response_status = $3, response_body = $4, response_headers = $5
-        WHERE user_id = $1 AND key = $2`,
-      [userId, key, status, JSON.stringify(body ?? null), JSON.stringify(headers)],
-    );
+    await this.keys.complete(userId, key, status, body, headers);
   }
 
   async release(userId: string, key: string): Promise<void> {
-    await this.db.query(`DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND state = 'running'`, [userId, key]);
+    await this.keys.release(userId, key);
   }
 }

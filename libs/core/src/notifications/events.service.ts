@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
 import { JobName } from '@labgate/queue';
-import { OutboxService } from '../workflow/outbox.service';
+import { NotificationsRepository, Tx, WebhooksRepository } from '@labgate/persistence';
+import { OutboxService } from '../outbox/outbox.service';
 
 export const WEBHOOK_EVENTS = ['gate.opened', 'assignment.created', 'gate.decided', 'gate.escalated', 'pilot.abandoned', 'seat.unfilled', 'review.reminder'] as const;
 export type LabGateEvent = (typeof WEBHOOK_EVENTS)[number];
@@ -25,30 +25,22 @@ export interface PublishedEvent {
  */
 @Injectable()
 export class EventsService {
-  constructor(private readonly outbox: OutboxService) {}
+  constructor(
+    private readonly notifications: NotificationsRepository,
+    private readonly webhooks: WebhooksRepository,
+    private readonly outbox: OutboxService,
+  ) {}
 
-  async publish(tx: EntityManager, e: PublishedEvent): Promise<string> {
+  async publish(tx: Tx, e: PublishedEvent): Promise<string> {
     const id = randomUUID();
     const occurredAt = new Date().toISOString();
     const recipients = [...new Set(e.recipients)];
     if (recipients.length > 0) {
-      await tx.query(
-        `INSERT INTO notifications (user_id, event, pilot_id, gate_review_id, data, source_id)
-         SELECT unnest($1::uuid[]), $2, $3, $4, $5, $6
-         ON CONFLICT (user_id, source_id) DO NOTHING`,
-        [recipients, e.event, e.pilotId, e.gateReviewId ?? null, JSON.stringify(e.data), id],
-      );
+      await this.notifications.insert(tx, { recipients, event: e.event, pilotId: e.pilotId, gateReviewId: e.gateReviewId ?? null, data: e.data, eventId: id });
     }
     const body = JSON.stringify({ id, event: e.event, occurredAt, data: { pilotId: e.pilotId, gateReviewId: e.gateReviewId, ...e.data } });
-    const deliveries: Array<{ id: string }> = await tx.query(
-      `INSERT INTO webhook_deliveries (webhook_id, event_id, event, body, status)
-       SELECT w.id, $1, $2, $3, 'pending' FROM webhooks w
-        WHERE $2 = ANY(w.events) AND w.agency_code = ANY($4::text[])
-       RETURNING id`,
-      [id, e.event, body, e.agencies],
-    );
-    for (const delivery of deliveries) {
-      await this.outbox.enqueue(tx, JobName.DeliverWebhook, { deliveryId: delivery.id });
+    for (const deliveryId of await this.webhooks.queueDeliveries(tx, { eventId: id, event: e.event, body, agencies: e.agencies })) {
+      await this.outbox.enqueue(tx, JobName.DeliverWebhook, { deliveryId });
     }
     return id;
   }

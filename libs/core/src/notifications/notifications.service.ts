@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { decodeCursor, keysetCondition, Page, pageSize, toPage } from '../common/pagination';
+import { NotificationsRepository } from '@labgate/persistence';
+import { Page, pageRequest, toPage } from '../common/pagination';
 import type { Principal } from '../common/principal';
 
 export interface NotificationView {
@@ -12,31 +12,14 @@ export interface NotificationView {
   createdAt: string;
 }
 
-interface NotificationRow {
-  id: string;
-  event: string;
-  pilot_id: string | null;
-  gate_review_id: string | null;
-  data: Record<string, unknown>;
-  created_at: Date;
-}
-
 /** The in-app inbox. */
 @Injectable()
 export class NotificationsService {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly notifications: NotificationsRepository) {}
 
   async inbox(user: Principal, limit?: number, cursor?: string): Promise<Page<NotificationView>> {
-    const size = pageSize(limit);
-    const params: unknown[] = [user.id];
-    const where = keysetCondition('n', decodeCursor(cursor), params);
-    params.push(size + 1);
-    const rows: NotificationRow[] = await this.db.query(
-      `SELECT n.id, n.event, n.pilot_id, n.gate_review_id, n.data, n.created_at FROM notifications n
-        WHERE n.user_id = $1 AND ${where} ORDER BY n.created_at DESC, n.id DESC LIMIT $${params.length}`,
-      params,
-    );
-    return toPage(rows, size, (r) => ({
+    const page = pageRequest(limit, cursor);
+    return toPage(await this.notifications.page(user.id, page), page.size, (r) => ({
       id: r.id,
       event: r.event,
       ...(r.pilot_id ? { pilotId: r.pilot_id } : {}),

@@ -1,5 +1,5 @@
-import type { Sensitivity, Stage } from '@labgate/domain';
-import type { Heilmeier, PilotDomain } from '@labgate/persistence';
+import type { Heilmeier, PilotDomain, Sensitivity, Stage } from '@labgate/domain';
+import type { PilotRow } from '@labgate/persistence';
 
 export interface PilotView {
   id: string;
@@ -25,43 +25,6 @@ export interface PilotView {
   stageEnteredAt: string;
   createdAt: string;
   updatedAt: string;
-}
-
-export interface PilotRow {
-  id: string;
-  code: string;
-  title: string;
-  summary: string;
-  domain: PilotDomain;
-  stage: Stage;
-  lead_agency: string;
-  lead_id: string;
-  partner_agencies: string[];
-  programme_id: string;
-  trl_current: number;
-  trl_target: number;
-  budget_requested_cents: string;
-  committed_cents: string;
-  spent_cents: string;
-  personal_data: boolean;
-  dpia_ref: string | null;
-  sensitivity: Sensitivity;
-  heilmeier: Heilmeier;
-  lessons_learned: string | null;
-  version: number;
-  stage_entered_at: Date;
-  created_at: Date;
-  updated_at: Date;
-}
-
-export const PILOT_COLUMNS = [
-  'id', 'code', 'title', 'summary', 'domain', 'stage', 'lead_agency', 'lead_id', 'partner_agencies', 'programme_id',
-  'trl_current', 'trl_target', 'budget_requested_cents', 'committed_cents', 'spent_cents', 'personal_data', 'dpia_ref',
-  'sensitivity', 'heilmeier', 'lessons_learned', 'version', 'stage_entered_at', 'created_at', 'updated_at',
-];
-
-export function pilotColumns(alias: string): string {
-  return PILOT_COLUMNS.map((c) => `${alias}.${c}`).join(', ');
 }
 
 export function toPilotView(r: PilotRow): PilotView {

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { assertCents } from '@labgate/domain';
+import { assertCents, remainingCents } from '@labgate/domain';
+import { LedgerRepository, ProgrammeRow, Transactor } from '@labgate/persistence';
 import { AppError } from '../common/app-error';
-import { decodeCursor, keysetCondition, Page, pageSize, toPage } from '../common/pagination';
+import { Page, pageRequest, toPage } from '../common/pagination';
 import type { Principal } from '../common/principal';
 
 export interface ProgrammeView {
@@ -16,18 +16,6 @@ export interface ProgrammeView {
   createdAt: string;
 }
 
-interface ProgrammeRow {
-  id: string;
-  name: string;
-  owner_id: string;
-  envelope_cents: string;
-  committed_cents: string;
-  spent_cents: string;
-  created_at: Date;
-}
-
-const COLUMNS = 'p.id, p.name, p.owner_id, p.envelope_cents, p.committed_cents, p.spent_cents, p.created_at';
-
 function toView(r: ProgrammeRow): ProgrammeView {
   const envelopeCents = Number(r.envelope_cents);
   const committedCents = Number(r.committed_cents);
@@ -38,39 +26,32 @@ function toView(r: ProgrammeRow): ProgrammeView {
     envelopeCents,
     committedCents,
     spentCents: Number(r.spent_cents),
-    remainingCents: envelopeCents - committedCents,
+    remainingCents: remainingCents(envelopeCents, committedCents),
     createdAt: r.created_at.toISOString(),
   };
 }
 
+/** Budget envelopes: funders open them; the ledger moves their money. */
 @Injectable()
 export class ProgrammesService {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly tx: Transactor,
+    private readonly programmes: LedgerRepository,
+  ) {}
 
   async create(owner: Principal, input: { name: string; envelopeCents: number }): Promise<ProgrammeView> {
     assertCents(input.envelopeCents, 'envelopeCents');
-    const [row]: ProgrammeRow[] = await this.db.query(
-      `INSERT INTO programmes AS p (name, owner_id, envelope_cents) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
-      [input.name, owner.id, input.envelopeCents],
-    );
-    return toView(row!);
+    return toView(await this.programmes.createProgramme({ name: input.name, ownerId: owner.id, envelopeCents: input.envelopeCents }));
   }
 
   async get(id: string): Promise<ProgrammeView> {
-    const rows: ProgrammeRow[] = await this.db.query(`SELECT ${COLUMNS} FROM programmes p WHERE p.id = $1`, [id]);
-    if (!rows[0]) throw new AppError('PROGRAMME.NOT_FOUND', `Programme ${id} does not exist`);
-    return toView(rows[0]);
+    const row = await this.programmes.findProgramme(this.tx.none, id, false);
+    if (!row) throw new AppError('PROGRAMME.NOT_FOUND', `Programme ${id} does not exist`);
+    return toView(row);
   }
 
   async list(limit?: number, cursor?: string): Promise<Page<ProgrammeView>> {
-    const size = pageSize(limit);
-    const params: unknown[] = [];
-    const where = keysetCondition('p', decodeCursor(cursor), params);
-    params.push(size + 1);
-    const rows: ProgrammeRow[] = await this.db.query(
-      `SELECT ${COLUMNS} FROM programmes p WHERE ${where} ORDER BY p.created_at DESC, p.id DESC LIMIT $${params.length}`,
-      params,
-    );
-    return toPage(rows, size, toView);
+    const page = pageRequest(limit, cursor);
+    return toPage(await this.programmes.listProgrammes(page), page.size, toView);
   }
 }

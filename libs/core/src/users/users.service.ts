@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import type { Role } from '@labgate/domain';
 import { generateApiToken, hashApiToken } from '../auth/tokens';
 import { AppError } from '../common/app-error';
-import { decodeCursor, keysetCondition, Page, pageSize, toPage } from '../common/pagination';
-import { PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION, pgCode } from '../common/pg-errors';
+import { PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION, pgCode, Transactor, UserRow, UsersRepository } from '@labgate/persistence';
+import { Page, pageRequest, toPage } from '../common/pagination';
 
 export interface UserView {
   id: string;
@@ -15,14 +14,6 @@ export interface UserView {
   createdAt: string;
 }
 
-interface UserRow {
-  id: string;
-  name: string;
-  email: string;
-  agency_code: string;
-  roles: Role[];
-  created_at: Date;
-}
 
 export interface CreateUserInput {
   name: string;
@@ -42,21 +33,19 @@ const toView = (r: UserRow): UserView => ({
 
 @Injectable()
 export class UsersService {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly tx: Transactor,
+    private readonly users: UsersRepository,
+  ) {}
 
   /** Creates a user and its first API token; the token is returned here and never again. */
   async create(input: CreateUserInput): Promise<UserView & { token: string }> {
     const token = generateApiToken();
     const roles = [...new Set(input.roles)];
     try {
-      return await this.db.transaction(async (tx) => {
-        const [row]: UserRow[] = await tx.query(
-          `INSERT INTO users (name, email, agency_code, roles) VALUES ($1, $2, $3, $4)
-           RETURNING id, name, email, agency_code, roles, created_at`,
-          [input.name, input.email, input.agency, roles],
-        );
-        await tx.query(`INSERT INTO api_tokens (user_id, token_hash) VALUES ($1, $2)`, [row!.id, hashApiToken(token)]);
-        return { ...toView(row!), token };
+      return await this.tx.run(async (tx) => {
+        const row = await this.users.insert(tx, { name: input.name, email: input.email, agency: input.agency, roles }, hashApiToken(token));
+        return { ...toView(row), token };
       });
     } catch (err) {
       if (pgCode(err) === PG_UNIQUE_VIOLATION) {
@@ -74,23 +63,7 @@ export class UsersService {
   }
 
   async list(limit?: number, cursor?: string, filter: { agency?: string; role?: Role } = {}): Promise<Page<UserView>> {
-    const size = pageSize(limit);
-    const params: unknown[] = [];
-    const where: string[] = [keysetCondition('u', decodeCursor(cursor), params)];
-    if (filter.agency) {
-      params.push(filter.agency);
-      where.push(`u.agency_code = $${params.length}`);
-    }
-    if (filter.role) {
-      params.push(filter.role);
-      where.push(`$${params.length} = ANY(u.roles)`);
-    }
-    params.push(size + 1);
-    const rows: UserRow[] = await this.db.query(
-      `SELECT u.id, u.name, u.email, u.agency_code, u.roles, u.created_at FROM users u
-        WHERE ${where.join(' AND ')} ORDER BY u.created_at DESC, u.id DESC LIMIT $${params.length}`,
-      params,
-    );
-    return toPage(rows, size, toView);
+    const page = pageRequest(limit, cursor);
+    return toPage(await this.users.page(filter, page), page.size, toView);
   }
 }

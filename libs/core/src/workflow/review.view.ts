@@ -1,57 +1,12 @@
 import type { Gate, GatePolicy, Outcome, TallyResult } from '@labgate/domain';
+import type { AssignmentRow, AssignmentStatus, Evidence, ReviewRow, ReviewStatus, SeatRow, VoteRow } from '@labgate/persistence';
 
-export type ReviewStatus = 'open' | 'escalated' | 'decided' | 'cancelled';
-export type AssignmentStatus = 'unassigned' | 'pending' | 'voted' | 'declined' | 'cancelled';
+export type { AssignmentStatus, Evidence, ReviewStatus };
 
-export interface Evidence {
-  trl: number;
-  examResults: Array<{ exam: string; actual: string; passed: boolean }>;
-  report: string;
-  trancheCents: number;
-}
 
-export interface ReviewRow {
-  id: string;
-  pilot_id: string;
-  gate: Gate;
-  round: number;
-  status: ReviewStatus;
-  policy: GatePolicy;
-  evidence: Evidence;
-  tranche_cents: string;
-  submitted_by: string;
-  opened_at: Date;
-  due_at: Date;
-  seats_assigned_at: Date | null;
-  timer_job_ids: string[];
-  tally: TallyResult | null;
-  escalation_reason: string | null;
-  escalated_at: Date | null;
-  decision_outcome: Outcome | null;
-  decision_rationale: string | null;
-  decided_by: string | null;
-  decided_at: Date | null;
-}
 
-export interface SeatRow {
-  id: string;
-  seat: string;
-  reviewer_id: string | null;
-  status: AssignmentStatus;
-  due_at: Date;
-}
 
-export interface VoteRow {
-  id: string;
-  seat: string;
-  reviewer_id: string;
-  recommendation: Outcome;
-  excellence: string;
-  impact: string;
-  implementation: string;
-  rationale: string;
-  created_at: Date;
-}
+
 
 export interface VoteView {
   id: string;
@@ -124,16 +79,6 @@ export interface AssignmentView {
   createdAt: string;
 }
 
-export interface AssignmentRow {
-  id: string;
-  gate_review_id: string;
-  pilot_id: string;
-  seat: string;
-  reviewer_id: string | null;
-  status: AssignmentStatus;
-  due_at: Date;
-  created_at: Date;
-}
 
 export const toAssignmentView = (a: AssignmentRow): AssignmentView => ({
   id: a.id,

@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { CastVote, tally, TallyResult } from '@labgate/domain';
 import { JobName, JobOutcome } from '@labgate/queue';
+import { ReviewsRepository, Transactor } from '@labgate/persistence';
 import { EventsService } from '../notifications/events.service';
+import { OutboxService } from '../outbox/outbox.service';
 import { DecisionService } from './decision.service';
-import { OutboxService } from './outbox.service';
-import type { SeatRow, VoteRow } from './review.view';
 import { SeatsService } from './seats.service';
 
 const HOUR_MS = 3_600_000;
@@ -18,7 +17,8 @@ const HOUR_MS = 3_600_000;
 @Injectable()
 export class WorkflowService {
   constructor(
-    private readonly db: DataSource,
+    private readonly tx: Transactor,
+    private readonly reviews: ReviewsRepository,
     private readonly decisions: DecisionService,
     private readonly seats: SeatsService,
     private readonly events: EventsService,
@@ -27,21 +27,17 @@ export class WorkflowService {
 
   /** Assigns every seat, notifies, and schedules the reminder and the deadline. */
   async openReview(gateReviewId: string): Promise<JobOutcome> {
-    return this.db.transaction(async (tx) => {
-      const locked = await this.decisions.lockReview(tx, gateReviewId);
+    return this.tx.run(async (tx) => {
+      const locked = await this.reviews.lock(tx, gateReviewId, null);
       if (!locked || locked.review.status !== 'open' || locked.review.seats_assigned_at) return 'skipped';
       const { review, pilot } = locked;
-      const seats: SeatRow[] = await tx.query(
-        `SELECT id, seat, reviewer_id, status, due_at FROM assignments WHERE gate_review_id = $1 AND status = 'unassigned' ORDER BY created_at, id`,
-        [review.id],
-      );
-      for (const seat of seats) await this.seats.fillSeat(tx, locked, seat.seat, seat.id);
+      for (const seat of await this.reviews.unassignedSeats(tx, review.id)) await this.seats.fillSeat(tx, locked, seat.seat, seat.id);
 
       const timers: string[] = [];
       const reminderAt = new Date(review.due_at.getTime() - review.policy.reminderHoursBeforeDue * HOUR_MS);
       if (reminderAt.getTime() > Date.now()) timers.push(await this.outbox.enqueue(tx, JobName.RemindReviewers, { gateReviewId }, reminderAt));
       timers.push(await this.outbox.enqueue(tx, JobName.ReviewDeadline, { gateReviewId }, review.due_at));
-      await tx.query('UPDATE gate_reviews SET seats_assigned_at = now(), timer_job_ids = $2 WHERE id = $1', [gateReviewId, timers]);
+      await this.reviews.setTimers(tx, gateReviewId, timers);
 
       await this.events.publish(tx, {
         event: 'gate.opened',
@@ -60,23 +56,19 @@ export class WorkflowService {
    * deadline (over the votes cast, with quorum, else escalation). Decides in the same transaction.
    */
   async tallyReview(gateReviewId: string, atDeadline: boolean): Promise<JobOutcome> {
-    return this.db.transaction(async (tx) => {
-      const locked = await this.decisions.lockReview(tx, gateReviewId);
+    return this.tx.run(async (tx) => {
+      const locked = await this.reviews.lock(tx, gateReviewId, null);
       if (!locked || locked.review.status !== 'open') return 'skipped';
       const { review } = locked;
-      const seats: Array<{ seat: string }> = await tx.query(
-        `SELECT DISTINCT seat FROM assignments WHERE gate_review_id = $1 AND status <> 'declined'`,
-        [review.id],
-      );
-      const votes: VoteRow[] = await tx.query('SELECT * FROM votes WHERE gate_review_id = $1 ORDER BY created_at', [review.id]);
-      const cast: CastVote[] = votes.map((v) => ({
+      const seats = [...new Set((await this.reviews.seats(tx, review.id)).map((s) => s.seat))];
+      const cast: CastVote[] = (await this.reviews.votes(tx, review.id)).map((v) => ({
         seat: v.seat,
         recommendation: v.recommendation,
         scores: { excellence: Number(v.excellence), impact: Number(v.impact), implementation: Number(v.implementation) },
       }));
-      const result = tally({ gate: review.gate, policy: review.policy, seats: seats.map((s) => s.seat), votes: cast, round: review.round, atDeadline });
+      const result = tally({ gate: review.gate, policy: review.policy, seats, votes: cast, round: review.round, atDeadline });
       if (result.status === 'pending') {
-        await tx.query('UPDATE gate_reviews SET tally = $2 WHERE id = $1', [review.id, JSON.stringify(result)]);
+        await this.reviews.saveTally(tx, review.id, result);
         return 'success';
       }
       if (result.status === 'escalated') {
@@ -90,19 +82,16 @@ export class WorkflowService {
 
   /** Reminds those who hold a seat and have not voted yet. */
   async remindReviewers(gateReviewId: string): Promise<JobOutcome> {
-    return this.db.transaction(async (tx) => {
-      const locked = await this.decisions.lockReview(tx, gateReviewId);
+    return this.tx.run(async (tx) => {
+      const locked = await this.reviews.lock(tx, gateReviewId, null);
       if (!locked || locked.review.status !== 'open') return 'skipped';
-      const pending: Array<{ reviewer_id: string }> = await tx.query(
-        `SELECT reviewer_id FROM assignments WHERE gate_review_id = $1 AND status = 'pending'`,
-        [gateReviewId],
-      );
+      const pending = await this.reviews.pendingReviewers(tx, gateReviewId);
       if (pending.length === 0) return 'skipped';
       await this.events.publish(tx, {
         event: 'review.reminder',
         pilotId: locked.pilot.id,
         gateReviewId,
-        recipients: pending.map((p) => p.reviewer_id),
+        recipients: pending,
         agencies: [],
         data: { pilotCode: locked.pilot.code, gate: locked.review.gate, dueAt: locked.review.due_at.toISOString() },
       });

@@ -3,7 +3,7 @@ import { ApiTokenEntity } from './api-token.entity';
 import { AuditEventEntity } from './audit-event.entity';
 import { ExpenditureEntity } from './expenditure.entity';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
-import { PilotEntity } from './pilot.entity';
+import { PilotCodeCounterEntity, PilotEntity } from './pilot.entity';
 import { ProgrammeEntity } from './programme.entity';
 import { UserEntity } from './user.entity';
 import { WORKFLOW_ENTITIES } from './workflow.entities';
@@ -25,6 +25,7 @@ export const ENTITIES = [
   ExpenditureEntity,
   IdempotencyKeyEntity,
   PilotEntity,
+  PilotCodeCounterEntity,
   ProgrammeEntity,
   UserEntity,
   ...WORKFLOW_ENTITIES,

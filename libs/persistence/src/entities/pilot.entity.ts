@@ -1,28 +1,6 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import type { Sensitivity, Stage } from '@labgate/domain';
+import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { Heilmeier, PilotDomain, Sensitivity, Stage } from '@labgate/domain';
 import { bigintCents } from './transformers';
-
-export interface Exam {
-  name: string;
-  metric: string;
-  target: string;
-  dueBy: string;
-}
-
-/** DARPA's Heilmeier catechism, kept as structured text. */
-export interface Heilmeier {
-  objective: string;
-  currentPractice: string;
-  novelty: string;
-  impact: string;
-  risks: string;
-  cost: string;
-  schedule: string;
-  exams: Exam[];
-}
-
-export const PILOT_DOMAINS = ['ai', 'blockchain', 'drones', 'quantum', 'biometrics', 'cyber', 'data-space', 'other'] as const;
-export type PilotDomain = (typeof PILOT_DOMAINS)[number];
 
 @Entity('pilots')
 export class PilotEntity {
@@ -103,4 +81,14 @@ export class PilotEntity {
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
+}
+
+/** The last pilot code number given out in a year (migration PilotCodeCounters). */
+@Entity('pilot_code_counters')
+export class PilotCodeCounterEntity {
+  @PrimaryColumn('int')
+  year!: number;
+
+  @Column('int')
+  last!: number;
 }

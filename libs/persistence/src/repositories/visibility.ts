@@ -1,4 +1,11 @@
-import { hasRole, Principal } from '../common/principal';
+import type { Role } from '@labgate/domain';
+
+/** Who is asking: enough of the caller to apply the visibility rule. */
+export interface Viewer {
+  id: string;
+  agency: string;
+  roles: readonly Role[];
+}
 
 /**
  * The SQL form of DESIGN §5 "Visibility" (the domain's canSeePilot is the same rule for one row;
@@ -7,8 +14,8 @@ import { hasRole, Principal } from '../common/principal';
  * public: everyone · limited: involved agencies, assigned reviewers, chairs, funders ·
  * restricted: involved agencies, assigned reviewers, chairs.
  */
-export function pilotVisibilitySql(alias: string, viewer: Principal, params: unknown[]): string {
-  if (hasRole(viewer, 'chair')) return 'TRUE';
+export function pilotVisibilitySql(alias: string, viewer: Viewer, params: unknown[]): string {
+  if (viewer.roles.includes('chair')) return 'TRUE';
   params.push(viewer.agency);
   const agency = `$${params.length}`;
   params.push(viewer.id);
@@ -19,6 +26,6 @@ export function pilotVisibilitySql(alias: string, viewer: Principal, params: unk
     `${agency} = ANY(${alias}.partner_agencies)`,
     `EXISTS (SELECT 1 FROM assignments a WHERE a.pilot_id = ${alias}.id AND a.reviewer_id = ${user} AND a.status <> 'declined')`,
   ];
-  if (hasRole(viewer, 'funder')) clauses.push(`${alias}.sensitivity = 'limited'`);
+  if (viewer.roles.includes('funder')) clauses.push(`${alias}.sensitivity = 'limited'`);
   return `(${clauses.join(' OR ')})`;
 }

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from './data-source';
+import { dataSourceOptions } from '@labgate/persistence';
+import { MIGRATIONS } from './list';
 
 const MIGRATION_LOCK = 7_100_002;
 
@@ -10,7 +11,7 @@ const MIGRATION_LOCK = 7_100_002;
 export async function runMigrations(databaseUrl: string): Promise<string[]> {
   const options = dataSourceOptions({ databaseUrl }, 'labgate-migrate');
   // One connection: the advisory lock and the migrations must share a session.
-  const ds = new DataSource({ ...options, extra: { ...(options.extra as object), max: 1 } } as typeof options);
+  const ds = new DataSource({ ...options, migrations: MIGRATIONS, migrationsTransactionMode: 'each', extra: { ...(options.extra as object), max: 1 } } as typeof options);
   await ds.initialize();
   try {
     await ds.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import type { JobName, JobOf } from '@labgate/queue';
+import { OutboxRepository, Tx } from '@labgate/persistence';
 import { currentCorrelationId } from '../common/request-context';
 
 /**
@@ -10,12 +10,11 @@ import { currentCorrelationId } from '../common/request-context';
  */
 @Injectable()
 export class OutboxService {
-  async enqueue<N extends JobName>(tx: EntityManager, name: N, payload: JobOf<N>, runAt?: Date): Promise<string> {
+  constructor(private readonly outbox: OutboxRepository) {}
+
+  async enqueue<N extends JobName>(tx: Tx, name: N, payload: JobOf<N>, runAt?: Date): Promise<string> {
     const correlationId = currentCorrelationId();
-    const [row]: Array<{ id: string }> = await tx.query(
-      'INSERT INTO outbox (job_name, payload, run_at) VALUES ($1, $2, $3) RETURNING id',
-      [name, JSON.stringify(correlationId ? { ...payload, correlationId } : payload), runAt ?? null],
-    );
-    return row!.id;
+    const data = (correlationId ? { ...payload, correlationId } : payload) as Record<string, unknown>;
+    return this.outbox.insert(tx, name, data, runAt ?? null);
   }
 }

@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Tx } from './tx';
+
+export interface OutboxRow {
+  id: string;
+  job_name: string;
+  payload: Record<string, unknown>;
+  run_at: Date | null;
+}
+
+/** The transactional outbox: jobs written with the state change that calls for them. */
+@Injectable()
+export class OutboxRepository {
+  constructor(private readonly db: DataSource) {}
+
+  async insert(tx: Tx, jobName: string, payload: Record<string, unknown>, runAt: Date | null): Promise<string> {
+    const [row]: Array<{ id: string }> = await tx.query('INSERT INTO outbox (job_name, payload, run_at) VALUES ($1, $2, $3) RETURNING id', [
+      jobName,
+      JSON.stringify(payload),
+      runAt,
+    ]);
+    return row!.id;
+  }
+
+  /** Unsent rows, oldest first, locked so that relays in several workers share the work. */
+  async claim(tx: Tx, limit: number): Promise<OutboxRow[]> {
+    return tx.query('SELECT id, job_name, payload, run_at FROM outbox WHERE sent_at IS NULL ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED', [limit]);
+  }
+
+  async markSent(tx: Tx, ids: string[]): Promise<void> {
+    await tx.query('UPDATE outbox SET sent_at = now() WHERE id = ANY($1::uuid[])', [ids]);
+  }
+
+  /** Relayed rows are kept a day for diagnosis, then dropped. */
+  async dropRelayedBefore(interval: string): Promise<void> {
+    await this.db.query(`DELETE FROM outbox WHERE sent_at < now() - $1::interval`, [interval]);
+  }
+}

@@ -1,0 +1,172 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Heilmeier, PilotDomain, Sensitivity, Stage } from '@labgate/domain';
+import { keysetCondition, PageRequest } from './keyset';
+import { preparedQuery, Tx, updateReturning } from './tx';
+import { pilotVisibilitySql, Viewer } from './visibility';
+
+/** A pilot as the database returns it (money columns are bigint, so strings). */
+export interface PilotRow {
+  id: string;
+  code: string;
+  title: string;
+  summary: string;
+  domain: PilotDomain;
+  stage: Stage;
+  lead_agency: string;
+  lead_id: string;
+  partner_agencies: string[];
+  programme_id: string;
+  trl_current: number;
+  trl_target: number;
+  budget_requested_cents: string;
+  committed_cents: string;
+  spent_cents: string;
+  personal_data: boolean;
+  dpia_ref: string | null;
+  sensitivity: Sensitivity;
+  heilmeier: Heilmeier;
+  lessons_learned: string | null;
+  version: number;
+  stage_entered_at: Date;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const PILOT_COLUMNS = [
+  'id', 'code', 'title', 'summary', 'domain', 'stage', 'lead_agency', 'lead_id', 'partner_agencies', 'programme_id',
+  'trl_current', 'trl_target', 'budget_requested_cents', 'committed_cents', 'spent_cents', 'personal_data', 'dpia_ref',
+  'sensitivity', 'heilmeier', 'lessons_learned', 'version', 'stage_entered_at', 'created_at', 'updated_at',
+] as const satisfies ReadonlyArray<keyof PilotRow>;
+
+export function pilotColumns(alias: string): string {
+  return PILOT_COLUMNS.map((c) => `${alias}.${c}`).join(', ');
+}
+
+/** What a lead writes: the proposal's own fields, as columns. */
+export interface PilotFields {
+  title: string;
+  summary: string;
+  domain: PilotDomain;
+  programmeId: string;
+  partnerAgencies: string[];
+  trl: { current: number; target: number };
+  budgetRequestedCents: number;
+  personalData: boolean;
+  dpiaRef: string | null;
+  sensitivity: Sensitivity;
+  heilmeier: Heilmeier;
+}
+
+export interface PilotListFilter {
+  stage?: Stage;
+  domain?: PilotDomain;
+  agency?: string;
+  programmeId?: string;
+  q?: string;
+}
+
+/** The pilots table: proposals, their edits and their stage. Money columns belong to the ledger. */
+@Injectable()
+export class PilotsRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /**
+   * The next number of the year's pilot codes, in a statement of its own (outside the caller's
+   * transaction) so the counter row is locked for one statement only. A failed proposal leaves a
+   * gap; codes stay unique and rising.
+   */
+  async nextCodeNumber(year: number): Promise<number> {
+    const [row]: Array<{ last: number }> = await this.db.query(
+      `INSERT INTO pilot_code_counters AS c (year, last) VALUES ($1, 1)
+       ON CONFLICT (year) DO UPDATE SET last = c.last + 1 RETURNING last`,
+      [year],
+    );
+    return row!.last;
+  }
+
+  async insert(tx: Tx, pilot: PilotFields & { code: string; leadAgency: string; leadId: string }): Promise<PilotRow> {
+    const [row]: PilotRow[] = await tx.query(
+      `INSERT INTO pilots AS p (code, title, summary, domain, lead_agency, lead_id, partner_agencies, programme_id,
+          trl_current, trl_target, trl_initial, budget_requested_cents, personal_data, dpia_ref, sensitivity, heilmeier)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $9, $11, $12, $13, $14, $15)
+       RETURNING ${pilotColumns('p')}`,
+      [
+        pilot.code, pilot.title, pilot.summary, pilot.domain, pilot.leadAgency, pilot.leadId, pilot.partnerAgencies, pilot.programmeId,
+        pilot.trl.current, pilot.trl.target, pilot.budgetRequestedCents, pilot.personalData, pilot.dpiaRef, pilot.sensitivity,
+        JSON.stringify(pilot.heilmeier),
+      ],
+    );
+    return row!;
+  }
+
+  async update(tx: Tx, id: string, pilot: PilotFields): Promise<PilotRow> {
+    const [row] = await updateReturning<PilotRow>(
+      tx,
+      `UPDATE pilots p SET title = $2, summary = $3, domain = $4, programme_id = $5, partner_agencies = $6,
+          trl_current = $7, trl_target = $8, budget_requested_cents = $9, personal_data = $10, dpia_ref = $11,
+          sensitivity = $12, heilmeier = $13, version = version + 1, updated_at = now()
+        WHERE p.id = $1 RETURNING ${pilotColumns('p')}`,
+      [
+        id, pilot.title, pilot.summary, pilot.domain, pilot.programmeId, pilot.partnerAgencies, pilot.trl.current, pilot.trl.target,
+        pilot.budgetRequestedCents, pilot.personalData, pilot.dpiaRef, pilot.sensitivity, JSON.stringify(pilot.heilmeier),
+      ],
+    );
+    return row!;
+  }
+
+  /**
+   * Moves a pilot to a stage: after a go (with the TRL the submission reached), or to abandoned
+   * with the lessons learned. The money that moves with it is the ledger's.
+   */
+  async moveStage(tx: Tx, id: string, change: { stage: Stage; trl?: number; lessonsLearned?: string }): Promise<void> {
+    await tx.query(
+      `UPDATE pilots SET stage = $2, trl_current = GREATEST(trl_current, COALESCE($3, trl_current)),
+          lessons_learned = COALESCE($4, lessons_learned),
+          abandoned_at = CASE WHEN $2 = 'abandoned' THEN now() ELSE abandoned_at END,
+          stage_entered_at = now(), version = version + 1, updated_at = now()
+        WHERE id = $1`,
+      [id, change.stage, change.trl ?? null, change.lessonsLearned ?? null],
+    );
+  }
+
+  /** A pilot the viewer may see (or any pilot, without one), optionally locking its row. */
+  async find(tx: Tx, id: string, viewer: Viewer | null, forUpdate: boolean): Promise<PilotRow | null> {
+    const params: unknown[] = [id];
+    const visible = viewer ? pilotVisibilitySql('p', viewer, params) : 'TRUE';
+    const rows: PilotRow[] = await tx.query(
+      `SELECT ${pilotColumns('p')} FROM pilots p WHERE p.id = $1 AND ${visible}${forUpdate ? ' FOR UPDATE OF p' : ''}`,
+      params,
+    );
+    return rows[0] ?? null;
+  }
+
+  /** The hot read by id: one prepared statement, visibility folded in. */
+  async findVisible(viewer: Viewer, id: string): Promise<PilotRow | null> {
+    const params: unknown[] = [id];
+    const visible = pilotVisibilitySql('p', viewer, params);
+    const rows = await preparedQuery<PilotRow>(this.db, `SELECT ${pilotColumns('p')} FROM pilots p WHERE p.id = $1 AND ${visible}`, params);
+    return rows[0] ?? null;
+  }
+
+  async list(viewer: Viewer, filter: PilotListFilter, page: PageRequest): Promise<PilotRow[]> {
+    const params: unknown[] = [];
+    const where = [pilotVisibilitySql('p', viewer, params), keysetCondition('p', page.after, params)];
+    const add = (sql: (n: string) => string, value: unknown) => {
+      params.push(value);
+      where.push(sql(`$${params.length}`));
+    };
+    if (filter.stage) add((n) => `p.stage = ${n}`, filter.stage);
+    if (filter.domain) add((n) => `p.domain = ${n}`, filter.domain);
+    if (filter.programmeId) add((n) => `p.programme_id = ${n}`, filter.programmeId);
+    if (filter.agency) add((n) => `(p.lead_agency = ${n} OR ${n} = ANY(p.partner_agencies))`, filter.agency);
+    if (filter.q) add((n) => `(p.code || ' ' || p.title || ' ' || p.summary) ILIKE ${n}`, `%${filter.q.replace(/[\\%_]/g, '\\$&')}%`);
+    params.push(page.size + 1);
+    return preparedQuery<PilotRow>(
+      this.db,
+      `SELECT ${pilotColumns('p')} FROM pilots p WHERE ${where.join(' AND ')}
+        ORDER BY p.created_at DESC, p.id DESC LIMIT $${params.length}`,
+      params,
+    );
+  }
+}

@@ -1,0 +1,33 @@
+import { Global, Module } from '@nestjs/common';
+import { AgenciesRepository } from './agencies.repository';
+import { AuditRepository } from './audit.repository';
+import { IdempotencyRepository } from './idempotency.repository';
+import { LedgerRepository } from './ledger.repository';
+import { NotificationsRepository } from './notifications.repository';
+import { OutboxRepository } from './outbox.repository';
+import { PilotsRepository } from './pilots.repository';
+import { PoliciesRepository } from './policies.repository';
+import { ReviewsRepository } from './reviews.repository';
+import { Transactor } from './tx';
+import { UsersRepository } from './users.repository';
+import { WebhooksRepository } from './webhooks.repository';
+
+const REPOSITORIES = [
+  AgenciesRepository,
+  AuditRepository,
+  IdempotencyRepository,
+  LedgerRepository,
+  NotificationsRepository,
+  OutboxRepository,
+  PilotsRepository,
+  PoliciesRepository,
+  ReviewsRepository,
+  Transactor,
+  UsersRepository,
+  WebhooksRepository,
+];
+
+/** Every repository, for both apps; each owns the SQL of its tables. */
+@Global()
+@Module({ providers: REPOSITORIES, exports: REPOSITORIES })
+export class RepositoriesModule {}

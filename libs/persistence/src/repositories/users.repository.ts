@@ -1,0 +1,91 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Role } from '@labgate/domain';
+import { keysetCondition, PageRequest } from './keyset';
+import { Tx } from './tx';
+
+export interface UserRow {
+  id: string;
+  name: string;
+  email: string;
+  agency_code: string;
+  roles: Role[];
+  created_at: Date;
+}
+
+const USER = 'u.id, u.name, u.email, u.agency_code, u.roles, u.created_at';
+const BOOTSTRAP_LOCK = 7_100_001;
+
+/** Users and their API tokens (kept only as SHA-256 hashes). */
+@Injectable()
+export class UsersRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** The user behind a token hash, unless the token was revoked. */
+  async byTokenHash(hash: Buffer): Promise<UserRow | null> {
+    const rows: UserRow[] = await this.db.query(
+      `SELECT ${USER} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL`,
+      [hash],
+    );
+    return rows[0] ?? null;
+  }
+
+  async find(tx: Tx, id: string): Promise<UserRow | null> {
+    const rows: UserRow[] = await tx.query(`SELECT ${USER} FROM users u WHERE u.id = $1`, [id]);
+    return rows[0] ?? null;
+  }
+
+  /** A user and their first token, in the caller's transaction. */
+  async insert(tx: Tx, user: { name: string; email: string; agency: string; roles: Role[] }, tokenHash: Buffer, label?: string): Promise<UserRow> {
+    const [row]: UserRow[] = await tx.query(`INSERT INTO users AS u (name, email, agency_code, roles) VALUES ($1, $2, $3, $4) RETURNING ${USER}`, [
+      user.name,
+      user.email,
+      user.agency,
+      user.roles,
+    ]);
+    await this.addToken(tx, row!.id, tokenHash, label);
+    return row!;
+  }
+
+  async addToken(tx: Tx, userId: string, tokenHash: Buffer, label = 'default'): Promise<void> {
+    await tx.query(`INSERT INTO api_tokens (user_id, token_hash, label) VALUES ($1, $2, $3) ON CONFLICT (token_hash) DO NOTHING`, [userId, tokenHash, label]);
+  }
+
+  async page(filter: { agency?: string; role?: Role }, page: PageRequest): Promise<UserRow[]> {
+    const params: unknown[] = [];
+    const where: string[] = [keysetCondition('u', page.after, params)];
+    if (filter.agency) {
+      params.push(filter.agency);
+      where.push(`u.agency_code = $${params.length}`);
+    }
+    if (filter.role) {
+      params.push(filter.role);
+      where.push(`$${params.length} = ANY(u.roles)`);
+    }
+    params.push(page.size + 1);
+    return this.db.query(`SELECT ${USER} FROM users u WHERE ${where.join(' AND ')} ORDER BY u.created_at DESC, u.id DESC LIMIT $${params.length}`, params);
+  }
+
+  /** Everyone who chairs: escalations and unfilled seats are theirs. */
+  async chairIds(tx: Tx): Promise<string[]> {
+    const rows: Array<{ id: string }> = await tx.query(`SELECT id FROM users WHERE 'chair' = ANY(roles)`);
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * When no admin exists, makes the user with `email` one (creating it), serialised by an
+   * advisory lock so that two API replicas starting together create one. Null when an admin exists.
+   */
+  async ensureAdmin(tx: Tx, email: string): Promise<string | null> {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [BOOTSTRAP_LOCK]);
+    const admins: unknown[] = await tx.query(`SELECT 1 FROM users WHERE 'admin' = ANY(roles) LIMIT 1`);
+    if (admins.length > 0) return null;
+    const [user]: Array<{ id: string }> = await tx.query(
+      `INSERT INTO users (name, email, agency_code, roles) VALUES ('Bootstrap administrator', $1, 'EUROPOL', '{admin}')
+       ON CONFLICT (lower(email)) DO UPDATE SET roles = array(SELECT DISTINCT unnest(users.roles || '{admin}'::text[]))
+       RETURNING id`,
+      [email],
+    );
+    return user!.id;
+  }
+}

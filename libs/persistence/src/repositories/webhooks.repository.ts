@@ -1,0 +1,112 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { keysetCondition, PageRequest } from './keyset';
+import { Tx } from './tx';
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface WebhookRow {
+  id: string;
+  agency_code: string;
+  url: string;
+  events: string[];
+  created_at: Date;
+}
+
+export interface WebhookWithCounts extends WebhookRow {
+  pending: number;
+  delivered: number;
+  failed: number;
+}
+
+export interface DeliveryRow {
+  id: string;
+  webhook_id: string;
+  event_id: string;
+  event: string;
+  body: string;
+  status: DeliveryStatus;
+  attempts: number;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: Date;
+  finished_at: Date | null;
+}
+
+/** Agency webhook subscriptions and their deliveries. */
+@Injectable()
+export class WebhooksRepository {
+  constructor(private readonly db: DataSource) {}
+
+  async insert(w: { agency: string; url: string; events: string[]; secret: string; createdBy: string }): Promise<WebhookRow> {
+    const [row]: WebhookRow[] = await this.db.query(
+      'INSERT INTO webhooks (agency_code, url, events, secret, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id, agency_code, url, events, created_at',
+      [w.agency, w.url, w.events, w.secret, w.createdBy],
+    );
+    return row!;
+  }
+
+  async page(page: PageRequest): Promise<WebhookWithCounts[]> {
+    const params: unknown[] = [];
+    const where = keysetCondition('w', page.after, params);
+    params.push(page.size + 1);
+    return this.db.query(
+      `SELECT w.id, w.agency_code, w.url, w.events, w.created_at,
+              count(d.*) FILTER (WHERE d.status = 'pending')::int AS pending,
+              count(d.*) FILTER (WHERE d.status = 'delivered')::int AS delivered,
+              count(d.*) FILTER (WHERE d.status = 'failed')::int AS failed
+         FROM webhooks w LEFT JOIN webhook_deliveries d ON d.webhook_id = w.id
+        WHERE ${where} GROUP BY w.id ORDER BY w.created_at DESC, w.id DESC LIMIT $${params.length}`,
+      params,
+    );
+  }
+
+  /** One pending delivery per subscription of the involved agencies to this event; their ids. */
+  async queueDeliveries(tx: Tx, d: { eventId: string; event: string; body: string; agencies: string[] }): Promise<string[]> {
+    const rows: Array<{ id: string }> = await tx.query(
+      `INSERT INTO webhook_deliveries (webhook_id, event_id, event, body, status)
+       SELECT w.id, $1, $2, $3, 'pending' FROM webhooks w
+        WHERE $2 = ANY(w.events) AND w.agency_code = ANY($4::text[])
+       RETURNING id`,
+      [d.eventId, d.event, d.body, d.agencies],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async deliveries(status: DeliveryStatus | undefined, page: PageRequest): Promise<DeliveryRow[]> {
+    const params: unknown[] = [];
+    const where = [keysetCondition('d', page.after, params)];
+    if (status) {
+      params.push(status);
+      where.push(`d.status = $${params.length}`);
+    }
+    params.push(page.size + 1);
+    return this.db.query(`SELECT d.* FROM webhook_deliveries d WHERE ${where.join(' AND ')} ORDER BY d.created_at DESC, d.id DESC LIMIT $${params.length}`, params);
+  }
+
+  /** A delivery with its target and signing secret. */
+  async deliveryWithTarget(id: string): Promise<(DeliveryRow & { url: string; secret: string }) | null> {
+    const rows: Array<DeliveryRow & { url: string; secret: string }> = await this.db.query(
+      'SELECT d.*, w.url, w.secret FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.id = $1',
+      [id],
+    );
+    return rows[0] ?? null;
+  }
+
+  async markDelivered(id: string, httpStatus: number): Promise<void> {
+    await this.db.query(
+      `UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, last_status = $2, last_error = NULL, finished_at = now() WHERE id = $1 AND status = 'pending'`,
+      [id, httpStatus],
+    );
+  }
+
+  /** A failed attempt; the last one marks the delivery failed for good. */
+  async markAttemptFailed(id: string, httpStatus: number | null, error: string, last: boolean): Promise<void> {
+    await this.db.query(
+      `UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = $2, last_error = $3,
+          status = CASE WHEN $4 THEN 'failed' ELSE status END, finished_at = CASE WHEN $4 THEN now() ELSE NULL END
+        WHERE id = $1 AND status = 'pending'`,
+      [id, httpStatus, error, last],
+    );
+  }
+}
