@@ -27,6 +27,22 @@ export default tseslint.config(
     },
   },
   {
+    // SQL lives in repositories (libs/persistence), one per aggregate (STYLE rule 13).
+    files: ['apps/**/*.ts', 'libs/core/**/*.ts', 'libs/queue/**/*.ts', 'libs/config/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.fake.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'typeorm', message: 'Reach the database through a repository of libs/persistence.' }, { name: 'pg', message: 'Reach the database through a repository of libs/persistence.' }] },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "CallExpression[callee.property.name='query']", message: 'SQL lives in repositories (libs/persistence/src/repositories).' },
+        { selector: "CallExpression[callee.property.name='createQueryBuilder']", message: 'SQL lives in repositories (libs/persistence/src/repositories).' },
+      ],
+    },
+  },
+  {
     files: ['scripts/**/*.ts', 'test/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
