@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { formatPilotCode, Heilmeier, PilotDomain, requireLive, Sensitivity, Stage } from '@labgate/domain';
-import { LedgerRepository, PilotRow, PilotsRepository, ReviewsRepository, Transactor, Tx } from '@labgate/persistence';
+import { formatPilotCode, Heilmeier, PilotDomain, requireLive, Stage } from '@labgate/domain';
+import { LedgerRepository, PilotFields, PilotRow, PilotsRepository, ReviewsRepository, Transactor, Tx } from '@labgate/persistence';
 import { AgenciesService } from '../agencies/agencies.service';
 import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
@@ -8,19 +8,8 @@ import { Page, pageRequest, toPage } from '../common/pagination';
 import type { Principal } from '../common/principal';
 import { PilotView, toPilotView } from './pilot.view';
 
-export interface PilotInput {
-  title: string;
-  summary: string;
-  domain: PilotDomain;
-  programmeId: string;
-  partnerAgencies: string[];
-  trl: { current: number; target: number };
-  budgetRequestedCents: number;
-  personalData: boolean;
-  dpiaRef?: string | null;
-  sensitivity: Sensitivity;
-  heilmeier: Heilmeier;
-}
+/** A proposal as a lead writes it (the DPIA reference is optional unless personal data is processed). */
+export type PilotInput = Omit<PilotFields, 'dpiaRef'> & { dpiaRef?: string | null };
 
 export type PilotPatch = Partial<Omit<PilotInput, 'heilmeier'>> & { heilmeier?: Partial<Heilmeier> };
 
