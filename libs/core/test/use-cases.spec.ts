@@ -25,7 +25,7 @@ function wire(world: InMemoryWorld) {
   const ledgerRepo = world.ledgerRepository();
   const outbox = new OutboxService(world.outboxRepository());
   const events = new EventsService(world.notificationsRepository(), world.webhooksRepository(), outbox);
-  const audit = new AuditService(world.auditRepository());
+  const audit = new AuditService(world.auditRepository(), world.pilotsRepository());
   const ledger = new Ledger(ledgerRepo, world.pilotsRepository());
   const decisions = new DecisionService(reviewsRepo, world.usersRepository(['chair-1']), ledger, audit, events, outbox);
   const pilots = new PilotsService(tx, world.pilotsRepository(), reviewsRepo, ledgerRepo, partial<AgenciesService>({}, 'AgenciesService'), audit);

@@ -151,14 +151,12 @@ export class PilotsController {
     @Param('id', ParseIdPipe) id: string,
     @Query() query: PageQueryDto,
   ): Promise<AuditPageResponseDto> {
-    await this.pilots.get(caller, id);
-    return this.audit.list(id, query.limit, query.cursor);
+    return this.audit.list(caller, id, query.limit, query.cursor);
   }
 
   @Get(':id/audit/verify')
   @ApiOkResponse({ type: AuditVerifyResponseDto })
   async verifyAudit(@Caller() caller: Principal, @Param('id', ParseIdPipe) id: string): Promise<AuditVerifyResponseDto> {
-    await this.pilots.get(caller, id);
-    return this.audit.verify(id);
+    return this.audit.verify(caller, id);
   }
 }

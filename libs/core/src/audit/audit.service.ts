@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { GENESIS_HASH, hashEvent, verifyChain } from '@labgate/domain';
-import { AuditRepository, AuditRow, Tx } from '@labgate/persistence';
+import { AuditRepository, AuditRow, PilotsRepository, Tx, Viewer } from '@labgate/persistence';
+import { pilotNotFound } from '../common/not-found';
 import { invalidCursor, Page, pageSize } from '../common/pagination';
 
 export interface AuditEventView {
@@ -32,13 +33,13 @@ const toView = (r: AuditRow): AuditEventView => ({
   hash: r.hash,
 });
 
-/**
- * The per-pilot audit chains. Reads take a pilot id the caller has already checked the viewer
- * may see (the pilots service's visible lookup); see AuditController.
- */
+/** The per-pilot audit chains; read by those who may see the pilot (404 for anyone else). */
 @Injectable()
 export class AuditService {
-  constructor(private readonly audit: AuditRepository) {}
+  constructor(
+    private readonly audit: AuditRepository,
+    private readonly pilots: PilotsRepository,
+  ) {}
 
   /**
    * Appends one link to the pilot's chain inside the caller's transaction. The caller must hold
@@ -55,7 +56,8 @@ export class AuditService {
     return { seq, hash };
   }
 
-  async list(pilotId: string, limit?: number, cursor?: string): Promise<Page<AuditEventView>> {
+  async list(viewer: Viewer, pilotId: string, limit?: number, cursor?: string): Promise<Page<AuditEventView>> {
+    await this.requireVisible(viewer, pilotId);
     const size = pageSize(limit);
     const rows = await this.audit.page(pilotId, cursor ? decodeSeqCursor(cursor) : 0, size);
     const more = rows.length > size;
@@ -64,11 +66,16 @@ export class AuditService {
   }
 
   /** Recomputes the whole chain from the stored rows. */
-  async verify(pilotId: string): Promise<{ valid: boolean; events: number; brokenAtSeq?: number }> {
+  async verify(viewer: Viewer, pilotId: string): Promise<{ valid: boolean; events: number; brokenAtSeq?: number }> {
+    await this.requireVisible(viewer, pilotId);
     const rows = await this.audit.chain(pilotId);
     return verifyChain(
       rows.map((r) => ({ seq: r.seq, pilotId: r.pilot_id, actor: r.actor, action: r.action, payload: r.payload, at: r.at.toISOString(), prevHash: r.prev_hash, hash: r.hash })),
     );
+  }
+
+  private async requireVisible(viewer: Viewer, pilotId: string): Promise<void> {
+    if (!(await this.pilots.findVisible(viewer, pilotId))) throw pilotNotFound(pilotId);
   }
 }
 

@@ -4,6 +4,7 @@ import { LedgerRepository, PilotFields, PilotRow, PilotsRepository, ReviewsRepos
 import { AgenciesService } from '../agencies/agencies.service';
 import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
+import { pilotNotFound } from '../common/not-found';
 import { Page, pageRequest, toPage } from '../common/pagination';
 import type { Principal } from '../common/principal';
 import { PilotView, toPilotView } from './pilot.view';
@@ -160,10 +161,6 @@ export function requireLead(row: PilotRow, viewer: Principal): void {
   if (row.lead_id !== viewer.id) {
     throw new AppError('PILOT.NOT_LEAD', `Only the lead of ${row.code} may do this`);
   }
-}
-
-function pilotNotFound(id: string): AppError {
-  return new AppError('PILOT.NOT_FOUND', `Pilot ${id} does not exist or is not visible to you`);
 }
 
 function checkPersonalData(personalData: boolean, dpiaRef: string | null | undefined): void {
