@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { decide, decideWithdrawal, DecisionInput } from './decide';
 import { DomainError } from './errors';
 import { canHoldSeat, DATA_PROTECTION_SEAT, FUNDING_SEAT, seatRule } from './seats';
+import { canSeeVote, voteContentHash } from './tally';
 
 function input(override: Partial<DecisionInput> = {}): DecisionInput {
   return {
@@ -114,5 +115,25 @@ describe('seat eligibility', () => {
     expect(seatRule(DATA_PROTECTION_SEAT, ctx)).toEqual({ role: 'dpo', agency: null, preferAgency: 'EUROPOL', preferUserId: null });
     expect(seatRule(FUNDING_SEAT, ctx)).toEqual({ role: 'funder', agency: null, preferAgency: null, preferUserId: 'owner' });
     expect(seatRule('CEPOL', ctx)).toEqual({ role: 'reviewer', agency: 'CEPOL', preferAgency: null, preferUserId: null });
+  });
+});
+
+describe('secret votes', () => {
+  const vote = { recommendation: 'abandon' as const, scores: { excellence: 1, impact: 1.5, implementation: 2 }, rationale: 'No.' };
+  it('hashes the canonical content, whatever the key order', () => {
+    const reordered = { rationale: 'No.', scores: { implementation: 2, impact: 1.5, excellence: 1 }, recommendation: 'abandon' as const };
+    expect(voteContentHash(reordered)).toBe(voteContentHash(vote));
+    expect(voteContentHash({ ...vote, rationale: 'No!' })).not.toBe(voteContentHash(vote));
+    expect(voteContentHash(vote)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it.each([
+    ['the author, before the decision', { id: 'a', roles: ['reviewer'] }, false, true],
+    ['a chair, before the decision', { id: 'c', roles: ['chair'] }, false, true],
+    ['a funder on another seat, before the decision', { id: 'f', roles: ['funder'] }, false, false],
+    ['another reviewer, before the decision', { id: 'b', roles: ['reviewer'] }, false, false],
+    ['another reviewer, after the decision', { id: 'b', roles: ['reviewer'] }, true, true],
+  ])('%s → %s', (_who, viewer, decided, expected) => {
+    expect(canSeeVote(viewer, { reviewerId: 'a' }, decided)).toBe(expected);
   });
 });

@@ -1,3 +1,4 @@
+import { canonicalJson, sha256Hex } from './audit';
 import { DomainError, FieldProblem } from './errors';
 import { GatePolicy, MAX_SCORE } from './policy';
 import { Gate, Outcome, allowedOutcomes, isLastRound, isOutcomeAllowed } from './stages';
@@ -215,4 +216,24 @@ export function tally(input: TallyInput): TallyResult {
     return { ...base, status: 'escalated', reason: 'max-rounds' };
   }
   return { ...base, status: 'decided', outcome: verdict.outcome, reason: verdict.reason };
+}
+
+/** What a reviewer said: secret until the review is decided. */
+export interface VoteContent {
+  recommendation: Outcome;
+  scores: Scores;
+  rationale: string;
+}
+
+/**
+ * The audit chain records a vote as its seat and this hash, so the chain verifies (and a vote
+ * can later be proven against it) without revealing the vote to those who may read the chain.
+ */
+export function voteContentHash(vote: VoteContent): string {
+  return sha256Hex(canonicalJson({ recommendation: vote.recommendation, scores: vote.scores, rationale: vote.rationale }));
+}
+
+/** Before the decision a vote is seen by its author and chairs only; after it, by every reader of the review. */
+export function canSeeVote(viewer: { id: string; roles: readonly string[] }, vote: { reviewerId: string }, reviewDecided: boolean): boolean {
+  return reviewDecided || viewer.roles.includes('chair') || vote.reviewerId === viewer.id;
 }

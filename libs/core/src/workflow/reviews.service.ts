@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { checkOutcome, Outcome, requireGate, Scores, seatsFor, validateScores, validateSubmission } from '@labgate/domain';
+import { canSeeVote, checkOutcome, Outcome, requireGate, Scores, seatsFor, validateScores, validateSubmission, voteContentHash } from '@labgate/domain';
 import { JobName } from '@labgate/queue';
 import { AssignmentStatus, Evidence, LockedReview, PoliciesRepository, ReviewsRepository, Transactor, Tx } from '@labgate/persistence';
 import { AuditService } from '../audit/audit.service';
@@ -67,13 +67,17 @@ export class ReviewsService {
     });
   }
 
-  /** A review of a pilot the viewer may see; votes only to chairs and funders. */
+  /**
+   * A review of a pilot the viewer may see. Votes are secret until the decision: before it a
+   * vote's content goes to its author and the chairs only (everyone sees which seats voted).
+   */
   async get(viewer: Principal, gateReviewId: string): Promise<GateReviewView> {
     const review = await this.reviews.findVisible(viewer, gateReviewId);
     if (!review) throw reviewNotFound(gateReviewId);
     const seats = await this.reviews.seats(this.tx.none, gateReviewId);
-    const votes = hasRole(viewer, 'chair', 'funder') ? await this.reviews.votes(this.tx.none, gateReviewId) : undefined;
-    return toReviewView(review, seats, votes);
+    const decided = review.status === 'decided';
+    const votes = (await this.reviews.votes(this.tx.none, gateReviewId)).filter((v) => canSeeVote(viewer, { reviewerId: v.reviewer_id }, decided));
+    return toReviewView(review, seats, votes.length > 0 || decided || hasRole(viewer, 'chair') ? votes : undefined);
   }
 
   async listForPilot(viewer: Principal, pilotId: string): Promise<GateReviewView[]> {
@@ -96,7 +100,9 @@ export class ReviewsService {
         pilotId: pilot.id,
         actor: reviewer.id,
         action: 'vote.cast',
-        payload: { gateReviewId: review.id, seat: seat.seat, recommendation: input.recommendation, scores: input.scores, rationale: input.rationale },
+        // The seat and a hash of the content: the chain is readable by everyone who may see the
+        // pilot, the vote is not (until the decision, through the review).
+        payload: { gateReviewId: review.id, seat: seat.seat, contentHash: voteContentHash(input) },
       });
       await this.outbox.enqueue(tx, JobName.TallyReview, { gateReviewId: review.id });
       return toVoteView(vote);
