@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '@labgate/persistence';
+import { dataSourceOptions, ROW_TYPES } from '@labgate/persistence';
 
 /**
  * The entities and the hand-written migrations describe the same schema: every table has an
@@ -58,5 +58,16 @@ describe('schema: entities ↔ migrations', () => {
     for (const key of actual.keys()) if (!mapped.has(key)) problems.push(`${key} is in the database but in no entity`);
     expect(problems).toEqual([]);
     expect(mapped.size).toBe(actual.size);
+  });
+
+  it("holds every repository row type to its table's columns", () => {
+    const byTable = new Map(ds.entityMetadatas.map((e) => [e.tableName, new Set(e.columns.map((c) => c.databaseName))]));
+    const problems = ROW_TYPES.flatMap(({ rowType, table, columns }) => {
+      const known = byTable.get(table);
+      if (!known) return [`${rowType}: no entity for table ${table}`];
+      return columns.filter((c) => !known.has(c)).map((c) => `${rowType}.${c} is not a column of ${table}`);
+    });
+    expect(problems).toEqual([]);
+    expect(ROW_TYPES.length).toBeGreaterThanOrEqual(14);
   });
 });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { rowColumns } from './row-columns';
 import { Tx } from './tx';
 
 export interface AuditRow {
@@ -19,6 +20,9 @@ export interface SealRow {
   chains: number;
   sealed_at: Date;
 }
+
+export const AUDIT_COLUMNS = rowColumns<AuditRow>()('pilot_id', 'seq', 'actor', 'action', 'payload', 'at', 'prev_hash', 'hash');
+export const SEAL_COLUMNS = rowColumns<SealRow>()('id', 'root', 'chains', 'sealed_at');
 
 /** The per-pilot hash chains (append-only: a trigger refuses UPDATE and DELETE) and their seals. */
 @Injectable()

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { rowColumns } from './row-columns';
 
 export interface IdempotencyRow {
   fingerprint: string;
@@ -8,6 +9,8 @@ export interface IdempotencyRow {
   response_body: unknown;
   response_headers: Record<string, string> | null;
 }
+
+export const IDEMPOTENCY_COLUMNS = rowColumns<IdempotencyRow>()('fingerprint', 'state', 'response_status', 'response_body', 'response_headers');
 
 /** Idempotency-Key claims, keyed by (user, key). */
 @Injectable()

@@ -14,3 +14,5 @@ export * from './users.repository';
 export * from './visibility';
 export * from './webhooks.repository';
 export * from './repositories.module';
+export * from './row-columns';
+export * from './row-types';

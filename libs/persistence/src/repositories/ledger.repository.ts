@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ProgrammeEntity } from '../entities/programme.entity';
 import { keysetCondition, PageRequest } from './keyset';
+import { rowColumns } from './row-columns';
 import { Tx, updateReturning } from './tx';
 
 export interface ProgrammeRow {
@@ -24,7 +25,9 @@ export interface ExpenditureRow {
   created_at: Date;
 }
 
-const PROGRAMME = 'p.id, p.name, p.owner_id, p.envelope_cents, p.committed_cents, p.spent_cents, p.created_at';
+export const PROGRAMME_COLUMNS = rowColumns<ProgrammeRow>()('id', 'name', 'owner_id', 'envelope_cents', 'committed_cents', 'spent_cents', 'created_at');
+export const EXPENDITURE_COLUMNS = rowColumns<ExpenditureRow>()('id', 'pilot_id', 'amount_cents', 'description', 'spent_on', 'reported_by', 'created_at');
+const PROGRAMME = PROGRAMME_COLUMNS.map((c) => `p.${c}`).join(', ');
 const EXPENDITURE = `e.id, e.pilot_id, e.amount_cents, e.description, to_char(e.spent_on, 'YYYY-MM-DD') AS spent_on, e.reported_by, e.created_at`;
 
 /** Which pilot of which programme money moves for. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { keysetCondition, PageRequest } from './keyset';
+import { rowColumns } from './row-columns';
 import { Tx } from './tx';
 
 export interface NotificationRow {
@@ -11,6 +12,8 @@ export interface NotificationRow {
   data: Record<string, unknown>;
   created_at: Date;
 }
+
+export const NOTIFICATION_COLUMNS = rowColumns<NotificationRow>()('id', 'event', 'pilot_id', 'gate_review_id', 'data', 'created_at');
 
 /** The in-app inbox: one row per recipient of an event, at most once per event. */
 @Injectable()

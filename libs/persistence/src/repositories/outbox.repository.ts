@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { rowColumns } from './row-columns';
 import { Tx } from './tx';
 
 export interface OutboxRow {
@@ -8,6 +9,8 @@ export interface OutboxRow {
   payload: Record<string, unknown>;
   run_at: Date | null;
 }
+
+export const OUTBOX_COLUMNS = rowColumns<OutboxRow>()('id', 'job_name', 'payload', 'run_at');
 
 /** The transactional outbox: jobs written with the state change that calls for them. */
 @Injectable()

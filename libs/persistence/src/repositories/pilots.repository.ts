@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Heilmeier, PilotDomain, Sensitivity, Stage } from '@labgate/domain';
 import { keysetCondition, PageRequest } from './keyset';
+import { rowColumns } from './row-columns';
 import { preparedQuery, Tx, updateReturning } from './tx';
 import { pilotVisibilitySql, Viewer } from './visibility';
 
@@ -33,11 +34,11 @@ export interface PilotRow {
   updated_at: Date;
 }
 
-const PILOT_COLUMNS = [
+export const PILOT_COLUMNS = rowColumns<PilotRow>()(
   'id', 'code', 'title', 'summary', 'domain', 'stage', 'lead_agency', 'lead_id', 'partner_agencies', 'programme_id',
   'trl_current', 'trl_target', 'budget_requested_cents', 'committed_cents', 'spent_cents', 'personal_data', 'dpia_ref',
   'sensitivity', 'heilmeier', 'lessons_learned', 'version', 'stage_entered_at', 'created_at', 'updated_at',
-] as const satisfies ReadonlyArray<keyof PilotRow>;
+);
 
 export function pilotColumns(alias: string): string {
   return PILOT_COLUMNS.map((c) => `${alias}.${c}`).join(', ');

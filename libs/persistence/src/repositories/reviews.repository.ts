@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Gate, GatePolicy, Outcome, Scores, SeatRule, TallyResult } from '@labgate/domain';
 import { keysetCondition, PageRequest } from './keyset';
+import { rowColumns } from './row-columns';
 import { pilotColumns, PilotRow } from './pilots.repository';
 import { Tx, updateReturning } from './tx';
 import { pilotVisibilitySql, Viewer } from './visibility';
@@ -65,13 +66,20 @@ export interface VoteRow {
   created_at: Date;
 }
 
+export const REVIEW_COLUMNS = rowColumns<ReviewRow>()(
+  'id', 'pilot_id', 'gate', 'round', 'status', 'policy', 'evidence', 'tranche_cents', 'submitted_by', 'opened_at', 'due_at', 'seats_assigned_at',
+  'timer_job_ids', 'tally', 'escalation_reason', 'escalated_at', 'decision_outcome', 'decision_rationale', 'decided_by', 'decided_at',
+);
+export const ASSIGNMENT_COLUMNS = rowColumns<AssignmentRow>()('id', 'gate_review_id', 'pilot_id', 'seat', 'reviewer_id', 'status', 'due_at', 'created_at');
+export const VOTE_COLUMNS = rowColumns<VoteRow>()('id', 'seat', 'reviewer_id', 'recommendation', 'excellence', 'impact', 'implementation', 'rationale', 'created_at');
+
 /** A review and its pilot, both row-locked for the rest of the transaction. */
 export interface LockedReview {
   pilot: PilotRow;
   review: ReviewRow;
 }
 
-const ASSIGNMENT = 'a.id, a.gate_review_id, a.pilot_id, a.seat, a.reviewer_id, a.status, a.due_at, a.created_at';
+const ASSIGNMENT = ASSIGNMENT_COLUMNS.map((c) => `a.${c}`).join(', ');
 /** Seats that still wait for a vote: closed when the review is decided, escalated or cancelled. */
 const WAITING = `status IN ('pending', 'unassigned')`;
 

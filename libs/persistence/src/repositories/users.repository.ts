@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Role } from '@labgate/domain';
 import { keysetCondition, PageRequest } from './keyset';
+import { rowColumns } from './row-columns';
 import { Tx } from './tx';
 
 export interface UserRow {
@@ -13,7 +14,8 @@ export interface UserRow {
   created_at: Date;
 }
 
-const USER = 'u.id, u.name, u.email, u.agency_code, u.roles, u.created_at';
+export const USER_COLUMNS = rowColumns<UserRow>()('id', 'name', 'email', 'agency_code', 'roles', 'created_at');
+const USER = USER_COLUMNS.map((c) => `u.${c}`).join(', ');
 const BOOTSTRAP_LOCK = 7_100_001;
 
 /** Users and their API tokens (kept only as SHA-256 hashes). */

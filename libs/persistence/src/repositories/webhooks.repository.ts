@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { keysetCondition, PageRequest } from './keyset';
+import { rowColumns } from './row-columns';
 import { Tx } from './tx';
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
@@ -32,6 +33,9 @@ export interface DeliveryRow {
   created_at: Date;
   finished_at: Date | null;
 }
+
+export const WEBHOOK_COLUMNS = rowColumns<WebhookRow>()('id', 'agency_code', 'url', 'events', 'created_at');
+export const DELIVERY_COLUMNS = rowColumns<DeliveryRow>()('id', 'webhook_id', 'event_id', 'event', 'body', 'status', 'attempts', 'last_status', 'last_error', 'created_at', 'finished_at');
 
 /** Agency webhook subscriptions and their deliveries. */
 @Injectable()
