@@ -31,6 +31,7 @@ describe('users, tokens, agencies and /v1/me', () => {
       agency: 'FRONTEX',
       roles: ['reviewer', 'lead'],
       createdAt: expect.any(String),
+      deactivatedAt: null,
       token: expect.stringMatching(/^lg_[A-Za-z0-9_-]{43}$/),
     });
     const me = await api.http.get('/v1/me').set('Authorization', `Bearer ${res.body.token}`);

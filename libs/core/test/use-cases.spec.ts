@@ -3,7 +3,7 @@
  * through a service (tally → decision → ledger, withdrawal, spend) is tested without Postgres.
  * The end-to-end suite runs the same services against the real database.
  */
-import { DomainError } from '@labgate/domain';
+import { DEFAULT_POLICY, DomainError } from '@labgate/domain';
 import { JobName } from '@labgate/queue';
 import type { AgenciesService, Principal } from '../src';
 import { AuditService } from '../src/audit/audit.service';
@@ -107,6 +107,28 @@ describe('tally → decision → ledger', () => {
 
     expect(world.reviews.get(review.id)).toMatchObject({ status: 'open', tally: expect.objectContaining({ status: 'pending', votesCast: 1 }) });
     expect(world.audit).toEqual([]);
+  });
+
+  it('a deadline or a reminder job before its time is skipped and changes nothing', async () => {
+    const world = new InMemoryWorld();
+    const pilot = world.pilot(world.programme(1_000_000));
+    const review = world.review(pilot, 'fund', 100, ['EUROPOL', 'FRONTEX'], { due_at: new Date(Date.now() + 10 * 86_400_000) });
+    world.vote(review, 'EUROPOL', 'abandon');
+    const { workflow } = wire(world);
+    expect(await workflow.tallyReview(review.id, true)).toBe('skipped');
+    expect(await workflow.remindReviewers(review.id)).toBe('skipped');
+    expect(world.reviews.get(review.id)).toMatchObject({ status: 'open', tally: null });
+    expect(world.audit).toEqual([]);
+    expect(world.inbox).toEqual([]);
+  });
+
+  it('a deadline job at its time decides over the votes cast when the quorum is met', async () => {
+    const world = new InMemoryWorld();
+    const pilot = world.pilot(world.programme(1_000_000));
+    const review = world.review(pilot, 'fund', 100, ['EUROPOL', 'FRONTEX'], { due_at: new Date(Date.now() - 1000), policy: { ...DEFAULT_POLICY, quorum: 0.5 } });
+    world.vote(review, 'EUROPOL', 'abandon');
+    expect(await wire(world).workflow.tallyReview(review.id, true)).toBe('success');
+    expect(world.reviews.get(review.id)).toMatchObject({ status: 'decided', decision_outcome: 'abandon' });
   });
 
   it('a tally of a decided review is skipped and changes nothing', async () => {

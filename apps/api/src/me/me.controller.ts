@@ -1,7 +1,8 @@
-import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ROLES, type Role } from '@labgate/domain';
-import { NotificationsService, type Principal, ReviewsService } from '@labgate/core';
+import { AuthService, NotificationsService, type Principal, ReviewsService, UsersService } from '@labgate/core';
+import { IssuedTokenResponseDto, TokenRotationRequestDto } from '../users/users.dto';
 import { PageOf, PageQueryDto } from '../http/common.dto';
 import { AssignmentPageResponseDto, AssignmentQueryDto } from '../reviews/reviews.dto';
 import { Caller } from '../auth/auth.decorators';
@@ -32,7 +33,17 @@ export class MeController {
   constructor(
     private readonly reviews: ReviewsService,
     private readonly notifications: NotificationsService,
+    private readonly users: UsersService,
+    private readonly auth: AuthService,
   ) {}
+
+  @Post('token-rotation')
+  @ApiCreatedResponse({ type: IssuedTokenResponseDto, description: 'A new API token, shown once; every earlier token of the caller is revoked' })
+  async rotateToken(@Caller() caller: Principal, @Body() body: TokenRotationRequestDto): Promise<IssuedTokenResponseDto> {
+    const issued = await this.users.rotateOwnToken(caller, body.expiresAt);
+    this.auth.forget(caller.id);
+    return issued;
+  }
 
   @Get('assignments')
   @ApiOkResponse({ type: AssignmentPageResponseDto, description: 'The reviewer’s inbox: seats held, newest first' })

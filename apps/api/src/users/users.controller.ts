@@ -1,22 +1,44 @@
-import { Body, Controller, Get, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { UsersService } from '@labgate/core';
+import { AuthService, UsersService } from '@labgate/core';
+import { ParseIdPipe } from '../http/common.dto';
 import { Roles } from '../auth/auth.decorators';
 import { Idempotent } from '../http/idempotency.interceptor';
-import { CreatedUserResponseDto, CreateUserRequestDto, UserListQueryDto, UserPageResponseDto } from './users.dto';
+import { CreatedUserResponseDto, CreateUserRequestDto, RevocationResponseDto, UserListQueryDto, UserPageResponseDto, UserResponseDto } from './users.dto';
 
 @ApiTags('users')
 @ApiBearerAuth()
 @Controller('v1/users')
 @Roles('admin')
 export class UsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly auth: AuthService,
+  ) {}
 
   @Post()
-  @Idempotent()
+  @Idempotent({ secrets: ['token'] })
   @ApiCreatedResponse({ type: CreatedUserResponseDto, description: 'The user, with its API token shown once' })
   create(@Body() body: CreateUserRequestDto): Promise<CreatedUserResponseDto> {
     return this.users.create(body);
+  }
+
+  @Post(':id/token-revocation')
+  @HttpCode(200)
+  @ApiOkResponse({ type: RevocationResponseDto, description: 'Every live token of the user is revoked; every API process refuses them within a second' })
+  async revokeTokens(@Param('id', ParseIdPipe) id: string): Promise<RevocationResponseDto> {
+    const result = await this.users.revokeTokens(id);
+    this.auth.forget(id);
+    return result;
+  }
+
+  @Post(':id/deactivation')
+  @HttpCode(200)
+  @ApiOkResponse({ type: UserResponseDto, description: 'The user can no longer sign in; their history stays' })
+  async deactivate(@Param('id', ParseIdPipe) id: string): Promise<UserResponseDto> {
+    const user = await this.users.deactivate(id);
+    this.auth.forget(id);
+    return user;
   }
 
   @Get()

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsEmail, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsEmail, IsIn, IsISO8601, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { Role, ROLES } from '@labgate/domain';
 import { PageOf, PageQueryDto } from '../http/common.dto';
 
@@ -24,6 +24,27 @@ export class CreateUserRequestDto {
   @ArrayMaxSize(6)
   @IsIn(ROLES, { each: true })
   roles!: Role[];
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'When the first API token stops working (never, when absent)' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  tokenExpiresAt?: string;
+}
+
+export class TokenRotationRequestDto {
+  @ApiPropertyOptional({ format: 'date-time', description: 'When the new token stops working (never, when absent)' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  expiresAt?: string;
+}
+
+export class IssuedTokenResponseDto {
+  @ApiProperty({ description: 'The new API token; shown this once and never again' }) token!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) expiresAt!: string | null;
+}
+
+export class RevocationResponseDto {
+  @ApiProperty({ description: 'How many live tokens were revoked' }) revoked!: number;
 }
 
 export class UserListQueryDto extends PageQueryDto {
@@ -45,6 +66,7 @@ export class UserResponseDto {
   @ApiProperty({ example: 'EUROPOL' }) agency!: string;
   @ApiProperty({ enum: ROLES, isArray: true }) roles!: Role[];
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Set when an admin deactivated the user' }) deactivatedAt!: string | null;
 }
 
 export class CreatedUserResponseDto extends UserResponseDto {

@@ -77,7 +77,7 @@ export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 
   @Post()
-  @Idempotent()
+  @Idempotent({ secrets: ['secret'] })
   @ApiCreatedResponse({ type: WebhookResponseDto })
   create(@Caller() caller: Principal, @Body() body: CreateWebhookRequestDto): Promise<WebhookResponseDto> {
     return this.webhooks.create(caller, body);

@@ -5,8 +5,11 @@ import { hashApiToken } from './tokens';
 
 
 export const BOOTSTRAP_ADMIN_EMAIL = 'admin@labgate.local';
-/** Tokens resolve from memory for a few seconds: every request needs one, and users rarely change. */
-const CACHE_TTL_MS = 5_000;
+/**
+ * Tokens resolve from memory for at most a second: every request needs one, and a revoked token,
+ * expired token or deactivated user is then refused by every API process within that second.
+ */
+const CACHE_TTL_MS = 1_000;
 const CACHE_MAX = 10_000;
 
 @Injectable()
@@ -36,6 +39,11 @@ export class AuthService {
     return principal;
   }
 
+  /** Drops what this process remembers of a user's tokens (after a revocation here). */
+  forget(userId: string): void {
+    for (const [key, entry] of this.cache) if (entry.principal?.id === userId) this.cache.delete(key);
+  }
+
   /**
    * When no admin exists, creates one whose API token is the configured bootstrap token.
    * Serialised by an advisory lock so that two API replicas starting together create one admin.
@@ -45,7 +53,7 @@ export class AuthService {
     return this.tx.run(async (tx) => {
       const adminId = await this.users.ensureAdmin(tx, BOOTSTRAP_ADMIN_EMAIL);
       if (!adminId) return false;
-      await this.users.addToken(tx, adminId, hashApiToken(token), 'bootstrap');
+      await this.users.addToken(tx, adminId, { hash: hashApiToken(token), label: 'bootstrap' });
       this.logger.log(`Created the bootstrap administrator ${BOOTSTRAP_ADMIN_EMAIL}`);
       return true;
     });

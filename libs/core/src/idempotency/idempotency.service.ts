@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { IdempotencyRepository } from '@labgate/persistence';
+import { IdempotencyRepository, Tx } from '@labgate/persistence';
 import { AppError } from '../common/app-error';
 
 /** A claim older than this is taken to belong to a request that died; the key may run again. */
@@ -32,8 +32,13 @@ export class IdempotencyService {
     return { kind: 'replay', status: row.response_status, body: row.response_body, headers: row.response_headers ?? {} };
   }
 
-  async complete(userId: string, key: string, status: number, body: unknown, headers: Record<string, string>): Promise<void> {
-    await this.keys.complete(userId, key, status, body, headers);
+  async complete(userId: string, key: string, status: number, body: unknown, headers: Record<string, string>, tx?: Tx): Promise<void> {
+    await this.keys.complete(userId, key, status, body, headers, tx);
+  }
+
+  /** Forgets keys older than `hours` (a scheduled job in the worker). */
+  async expire(hours: number): Promise<number> {
+    return this.keys.expire(hours);
   }
 
   async release(userId: string, key: string): Promise<void> {

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { Role } from '@labgate/domain';
 import { generateApiToken, hashApiToken } from '../auth/tokens';
 import { AppError } from '../common/app-error';
-import { PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION, pgCode, Transactor, UserRow, UsersRepository } from '@labgate/persistence';
+import { PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION, pgCode, Transactor, Tx, UserRow, UsersRepository } from '@labgate/persistence';
+import type { Principal } from '../common/principal';
 import { Page, pageRequest, toPage } from '../common/pagination';
 
 export interface UserView {
@@ -12,6 +13,7 @@ export interface UserView {
   agency: string;
   roles: Role[];
   createdAt: string;
+  deactivatedAt: string | null;
 }
 
 
@@ -20,6 +22,13 @@ export interface CreateUserInput {
   email: string;
   agency: string;
   roles: Role[];
+  /** When the first token stops working; never, when absent. */
+  tokenExpiresAt?: string;
+}
+
+export interface IssuedToken {
+  token: string;
+  expiresAt: string | null;
 }
 
 const toView = (r: UserRow): UserView => ({
@@ -29,6 +38,7 @@ const toView = (r: UserRow): UserView => ({
   agency: r.agency_code,
   roles: r.roles,
   createdAt: r.created_at.toISOString(),
+  deactivatedAt: r.deactivated_at?.toISOString() ?? null,
 });
 
 @Injectable()
@@ -44,7 +54,7 @@ export class UsersService {
     const roles = [...new Set(input.roles)];
     try {
       return await this.tx.run(async (tx) => {
-        const row = await this.users.insert(tx, { name: input.name, email: input.email, agency: input.agency, roles }, hashApiToken(token));
+        const row = await this.users.insert(tx, { name: input.name, email: input.email, agency: input.agency, roles }, { hash: hashApiToken(token), expiresAt: expiry(input.tokenExpiresAt) });
         return { ...toView(row), token };
       });
     } catch (err) {
@@ -62,8 +72,51 @@ export class UsersService {
     }
   }
 
+  /** An admin revokes every token of a user; requests with them are refused within a second. */
+  async revokeTokens(userId: string): Promise<{ revoked: number }> {
+    return this.tx.run(async (tx) => {
+      await this.requireUser(tx, userId);
+      return { revoked: await this.users.revokeTokens(tx, userId) };
+    });
+  }
+
+  /** An admin deactivates a user: every token stops working, the user and their history stay. */
+  async deactivate(userId: string): Promise<UserView> {
+    return this.tx.run(async (tx) => {
+      await this.requireUser(tx, userId);
+      const row = await this.users.deactivate(tx, userId);
+      await this.users.revokeTokens(tx, userId);
+      return toView(row!);
+    });
+  }
+
+  /** A user replaces their tokens with a new one (shown this once), optionally expiring. */
+  async rotateOwnToken(user: Principal, expiresAt?: string): Promise<IssuedToken> {
+    const token = generateApiToken();
+    const expires = expiry(expiresAt);
+    await this.tx.run(async (tx) => {
+      await this.users.revokeTokens(tx, user.id);
+      await this.users.addToken(tx, user.id, { hash: hashApiToken(token), label: 'rotated', expiresAt: expires });
+    });
+    return { token, expiresAt: expires?.toISOString() ?? null };
+  }
+
+  private async requireUser(tx: Tx, userId: string): Promise<void> {
+    if (!(await this.users.find(tx, userId))) throw new AppError('USER.NOT_FOUND', `User ${userId} does not exist`);
+  }
+
   async list(limit?: number, cursor?: string, filter: { agency?: string; role?: Role } = {}): Promise<Page<UserView>> {
     const page = pageRequest(limit, cursor);
     return toPage(await this.users.page(filter, page), page.size, toView);
   }
+}
+
+/** A token expiry must lie in the future. */
+function expiry(value: string | undefined): Date | null {
+  if (value === undefined) return null;
+  const at = new Date(value);
+  if (Number.isNaN(at.getTime()) || at.getTime() <= Date.now()) {
+    throw new AppError('REQUEST.INVALID', 'A token expiry must be a date-time in the future', [{ field: 'expiresAt', message: 'must be a future ISO 8601 date-time' }]);
+  }
+  return at;
 }

@@ -1,13 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { CastVote, tally, TallyResult } from '@labgate/domain';
 import { JobName, JobOutcome } from '@labgate/queue';
-import { ReviewsRepository, Transactor } from '@labgate/persistence';
+import { ReviewRow, ReviewsRepository, Transactor } from '@labgate/persistence';
 import { EventsService } from '../notifications/events.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { DecisionService } from './decision.service';
 import { SeatsService } from './seats.service';
 
 const HOUR_MS = 3_600_000;
+/** How early a timer may fire and still count (clocks of Redis and the worker differ a little). */
+const TIMER_SLACK_MS = 5_000;
+
+/** A job never trusts its payload alone: a deadline or reminder before its time changes nothing. */
+function tooEarly(at: Date): boolean {
+  return Date.now() + TIMER_SLACK_MS < at.getTime();
+}
 
 /**
  * The queued half of the workflow, as the worker's processors call it. Every method re-reads the
@@ -34,7 +41,7 @@ export class WorkflowService {
       for (const seat of await this.reviews.unassignedSeats(tx, review.id)) await this.seats.fillSeat(tx, locked, seat.seat, seat.id);
 
       const timers: string[] = [];
-      const reminderAt = new Date(review.due_at.getTime() - review.policy.reminderHoursBeforeDue * HOUR_MS);
+      const reminderAt = reminderTime(review);
       if (reminderAt.getTime() > Date.now()) timers.push(await this.outbox.enqueue(tx, JobName.RemindReviewers, { gateReviewId }, reminderAt));
       timers.push(await this.outbox.enqueue(tx, JobName.ReviewDeadline, { gateReviewId }, review.due_at));
       await this.reviews.setTimers(tx, gateReviewId, timers);
@@ -60,6 +67,7 @@ export class WorkflowService {
       const locked = await this.reviews.lock(tx, gateReviewId, null);
       if (!locked || locked.review.status !== 'open') return 'skipped';
       const { review } = locked;
+      if (atDeadline && tooEarly(review.due_at)) return 'skipped';
       const seats = [...new Set((await this.reviews.seats(tx, review.id)).map((s) => s.seat))];
       const cast: CastVote[] = (await this.reviews.votes(tx, review.id)).map((v) => ({
         seat: v.seat,
@@ -85,6 +93,7 @@ export class WorkflowService {
     return this.tx.run(async (tx) => {
       const locked = await this.reviews.lock(tx, gateReviewId, null);
       if (!locked || locked.review.status !== 'open') return 'skipped';
+      if (tooEarly(reminderTime(locked.review))) return 'skipped';
       const pending = await this.reviews.pendingReviewers(tx, gateReviewId);
       if (pending.length === 0) return 'skipped';
       await this.events.publish(tx, {
@@ -98,6 +107,10 @@ export class WorkflowService {
       return 'success';
     });
   }
+}
+
+function reminderTime(review: ReviewRow): Date {
+  return new Date(review.due_at.getTime() - review.policy.reminderHoursBeforeDue * HOUR_MS);
 }
 
 function describe(result: TallyResult): string {

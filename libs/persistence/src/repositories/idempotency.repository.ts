@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { rowColumns } from './row-columns';
+import { Tx, updateReturning } from './tx';
 
 export interface IdempotencyRow {
   fingerprint: string;
@@ -37,11 +38,18 @@ export class IdempotencyRepository {
     return rows[0] ?? null;
   }
 
-  async complete(userId: string, key: string, status: number, body: unknown, headers: Record<string, string>): Promise<void> {
-    await this.db.query(
+  /** Stores the response; in the command's own transaction when `tx` is given. */
+  async complete(userId: string, key: string, status: number, body: unknown, headers: Record<string, string>, tx: Tx = this.db.manager): Promise<void> {
+    await tx.query(
       `UPDATE idempotency_keys SET state = 'done', response_status = $3, response_body = $4, response_headers = $5 WHERE user_id = $1 AND key = $2`,
       [userId, key, status, JSON.stringify(body ?? null), JSON.stringify(headers)],
     );
+  }
+
+  /** Keys older than `hours` are forgotten: a retry after that runs as a new request. */
+  async expire(hours: number): Promise<number> {
+    const rows = await updateReturning(this.db.manager, `DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1) RETURNING 1`, [hours]);
+    return rows.length;
   }
 
   async release(userId: string, key: string): Promise<void> {

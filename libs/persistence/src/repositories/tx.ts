@@ -1,9 +1,23 @@
 import { Injectable } from '@nestjs/common';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 
 /** A transaction's handle: every repository method that writes, or reads under a lock, takes one. */
 export type Tx = EntityManager;
+
+/** Work that must commit with a command's effect (the Idempotency-Key's stored response). */
+export type CommitHook = (tx: Tx, result: unknown) => Promise<void>;
+
+const commitHooks = new AsyncLocalStorage<{ hook?: CommitHook }>();
+
+/**
+ * Runs `fn` so that the first transaction it commits also runs `hook` with the command's result,
+ * inside that transaction: the effect and its record commit together or not at all.
+ */
+export function withCommitHook<T>(hook: CommitHook, fn: () => T): T {
+  return commitHooks.run({ hook }, fn);
+}
 
 /** One transaction per command (STYLE rule 6): services open it here and hand it to repositories. */
 @Injectable()
@@ -11,7 +25,16 @@ export class Transactor {
   constructor(private readonly db: DataSource) {}
 
   run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.db.transaction(work);
+    return this.db.transaction(async (tx) => {
+      const result = await work(tx);
+      const pending = commitHooks.getStore();
+      const hook = pending?.hook;
+      if (hook) {
+        pending.hook = undefined;
+        await hook(tx, result);
+      }
+      return result;
+    });
   }
 
   /** The manager outside any transaction, for reads that need no lock. */

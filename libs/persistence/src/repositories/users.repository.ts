@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import type { Role } from '@labgate/domain';
 import { keysetCondition, PageRequest } from './keyset';
 import { rowColumns } from './row-columns';
-import { Tx } from './tx';
+import { Tx, updateReturning } from './tx';
 
 export interface UserRow {
   id: string;
@@ -12,24 +12,44 @@ export interface UserRow {
   agency_code: string;
   roles: Role[];
   created_at: Date;
+  deactivated_at: Date | null;
 }
 
-export const USER_COLUMNS = rowColumns<UserRow>()('id', 'name', 'email', 'agency_code', 'roles', 'created_at');
+export const USER_COLUMNS = rowColumns<UserRow>()('id', 'name', 'email', 'agency_code', 'roles', 'created_at', 'deactivated_at');
 const USER = USER_COLUMNS.map((c) => `u.${c}`).join(', ');
 const BOOTSTRAP_LOCK = 7_100_001;
+
+/** An API token to store: only its SHA-256 is kept. */
+export interface NewToken {
+  hash: Buffer;
+  label?: string;
+  expiresAt?: Date | null;
+}
 
 /** Users and their API tokens (kept only as SHA-256 hashes). */
 @Injectable()
 export class UsersRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** The user behind a token hash, unless the token was revoked. */
+  /** The active user behind a token hash, unless the token was revoked or has expired. */
   async byTokenHash(hash: Buffer): Promise<UserRow | null> {
     const rows: UserRow[] = await this.db.query(
-      `SELECT ${USER} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL`,
+      `SELECT ${USER} FROM api_tokens t JOIN users u ON u.id = t.user_id
+        WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.deactivated_at IS NULL`,
       [hash],
     );
     return rows[0] ?? null;
+  }
+
+  /** Revokes every live token of the user; returns how many. */
+  async revokeTokens(tx: Tx, userId: string): Promise<number> {
+    const rows = await updateReturning(tx, `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL RETURNING id`, [userId]);
+    return rows.length;
+  }
+
+  async deactivate(tx: Tx, userId: string): Promise<UserRow | null> {
+    const [row] = await updateReturning<UserRow>(tx, `UPDATE users u SET deactivated_at = COALESCE(deactivated_at, now()) WHERE u.id = $1 RETURNING ${USER}`, [userId]);
+    return row ?? null;
   }
 
   async find(tx: Tx, id: string): Promise<UserRow | null> {
@@ -38,19 +58,24 @@ export class UsersRepository {
   }
 
   /** A user and their first token, in the caller's transaction. */
-  async insert(tx: Tx, user: { name: string; email: string; agency: string; roles: Role[] }, tokenHash: Buffer, label?: string): Promise<UserRow> {
+  async insert(tx: Tx, user: { name: string; email: string; agency: string; roles: Role[] }, token: NewToken): Promise<UserRow> {
     const [row]: UserRow[] = await tx.query(`INSERT INTO users AS u (name, email, agency_code, roles) VALUES ($1, $2, $3, $4) RETURNING ${USER}`, [
       user.name,
       user.email,
       user.agency,
       user.roles,
     ]);
-    await this.addToken(tx, row!.id, tokenHash, label);
+    await this.addToken(tx, row!.id, token);
     return row!;
   }
 
-  async addToken(tx: Tx, userId: string, tokenHash: Buffer, label = 'default'): Promise<void> {
-    await tx.query(`INSERT INTO api_tokens (user_id, token_hash, label) VALUES ($1, $2, $3) ON CONFLICT (token_hash) DO NOTHING`, [userId, tokenHash, label]);
+  async addToken(tx: Tx, userId: string, token: NewToken): Promise<void> {
+    await tx.query(`INSERT INTO api_tokens (user_id, token_hash, label, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT (token_hash) DO NOTHING`, [
+      userId,
+      token.hash,
+      token.label ?? 'default',
+      token.expiresAt ?? null,
+    ]);
   }
 
   async page(filter: { agency?: string; role?: Role }, page: PageRequest): Promise<UserRow[]> {
