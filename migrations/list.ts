@@ -2,6 +2,7 @@ import { Foundation1763776800000 } from './1763776800000-Foundation';
 import { ReviewWorkflow1763776900000 } from './1763776900000-ReviewWorkflow';
 import { PilotCodeCounters1763777000000 } from './1763777000000-PilotCodeCounters';
 import { TokenLifecycle1763777100000 } from './1763777100000-TokenLifecycle';
+import { PortfolioHistory1763777200000 } from './1763777200000-PortfolioHistory';
 
 /** Every migration, in order. Listed explicitly so the build needs no glob at run time. */
-export const MIGRATIONS = [Foundation1763776800000, ReviewWorkflow1763776900000, PilotCodeCounters1763777000000, TokenLifecycle1763777100000];
+export const MIGRATIONS = [Foundation1763776800000, ReviewWorkflow1763776900000, PilotCodeCounters1763777000000, TokenLifecycle1763777100000, PortfolioHistory1763777200000];

@@ -21,6 +21,8 @@ import { BootstrapAdmin } from './bootstrap-admin';
 import { GatePoliciesController } from './policies/policies.controller';
 import { AssignmentsController, GateReviewsController } from './reviews/reviews.controller';
 import { WebhooksController } from './webhooks/webhooks.controller';
+import { ReportsController } from './reports/reports.controller';
+import { DashboardController } from './reports/dashboard.controller';
 
 @Module({
   imports: [
@@ -68,6 +70,8 @@ import { WebhooksController } from './webhooks/webhooks.controller';
     AssignmentsController,
     GatePoliciesController,
     WebhooksController,
+    ReportsController,
+    DashboardController,
   ],
   providers: [
     // Guards run in this order: who is calling, then how often.

@@ -20,6 +20,7 @@ import { WithdrawalService } from './workflow/withdrawal.service';
 import { ReviewsService } from './workflow/reviews.service';
 import { SeatsService } from './workflow/seats.service';
 import { WorkflowService } from './workflow/workflow.service';
+import { ReportsService } from './reports/reports.service';
 
 const SERVICES = [
   AgenciesService,
@@ -42,6 +43,7 @@ const SERVICES = [
   ReviewsService,
   SeatsService,
   WorkflowService,
+  ReportsService,
 ];
 
 /** The services both apps share; the API adds controllers, the worker adds processors. */

@@ -27,3 +27,5 @@ export * from './workflow/workflow.service';
 export * from './ledger/ledger.service';
 export * from './outbox/outbox.service';
 export * from './workflow/withdrawal.service';
+export * from './reports/reports.service';
+export * from './reports/charts';

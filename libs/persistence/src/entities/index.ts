@@ -2,6 +2,7 @@ import { AgencyEntity } from './agency.entity';
 import { ApiTokenEntity } from './api-token.entity';
 import { AuditEventEntity } from './audit-event.entity';
 import { ExpenditureEntity } from './expenditure.entity';
+import { LedgerMovementEntity, StageIntervalEntity } from './history.entities';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { PilotCodeCounterEntity, PilotEntity } from './pilot.entity';
 import { ProgrammeEntity } from './programme.entity';
@@ -12,6 +13,7 @@ export * from './agency.entity';
 export * from './api-token.entity';
 export * from './audit-event.entity';
 export * from './expenditure.entity';
+export * from './history.entities';
 export * from './idempotency-key.entity';
 export * from './pilot.entity';
 export * from './programme.entity';
@@ -23,6 +25,8 @@ export const ENTITIES = [
   ApiTokenEntity,
   AuditEventEntity,
   ExpenditureEntity,
+  LedgerMovementEntity,
+  StageIntervalEntity,
   IdempotencyKeyEntity,
   PilotEntity,
   PilotCodeCounterEntity,

@@ -78,6 +78,7 @@ export class LedgerRepository {
     );
     if (fits.length === 0) return false;
     await tx.query('UPDATE pilots SET committed_cents = committed_cents + $2 WHERE id = $1', [target.pilotId, cents]);
+    await this.record(tx, target, 'commit', cents);
     return true;
   }
 
@@ -85,6 +86,12 @@ export class LedgerRepository {
   async release(tx: Tx, target: MoneyTarget, cents: number): Promise<void> {
     await tx.query('UPDATE programmes SET committed_cents = committed_cents - $2 WHERE id = $1', [target.programmeId, cents]);
     await tx.query('UPDATE pilots SET committed_cents = committed_cents - $2 WHERE id = $1', [target.pilotId, cents]);
+    await this.record(tx, target, 'release', cents);
+  }
+
+  /** The movement itself, kept for the reports' history ("as of" any moment). */
+  private async record(tx: Tx, target: MoneyTarget, kind: 'commit' | 'release', cents: number): Promise<void> {
+    await tx.query('INSERT INTO ledger_movements (pilot_id, programme_id, kind, cents) VALUES ($1, $2, $3, $4)', [target.pilotId, target.programmeId, kind, cents]);
   }
 
   /** Records an expenditure and adds it to the pilot's and the programme's spend. */

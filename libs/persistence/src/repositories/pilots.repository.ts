@@ -98,6 +98,8 @@ export class PilotsRepository {
         JSON.stringify(pilot.heilmeier),
       ],
     );
+    // Its history starts with it: the proposal interval, in the same transaction.
+    await tx.query(`INSERT INTO stage_intervals (pilot_id, stage, entered_at, trl) VALUES ($1, 'proposal', $2, $3)`, [row!.id, row!.created_at, pilot.trl.current]);
     return row!;
   }
 
@@ -129,6 +131,12 @@ export class PilotsRepository {
         WHERE id = $1`,
       [id, change.stage, change.trl ?? null, change.lessonsLearned ?? null],
     );
+    // The stage history moves with it: the current interval closes, the next one opens.
+    await tx.query(`UPDATE stage_intervals SET left_at = now(), left_how = CASE WHEN $2 = 'abandoned' THEN 'abandoned' ELSE 'go' END WHERE pilot_id = $1 AND left_at IS NULL`, [
+      id,
+      change.stage,
+    ]);
+    await tx.query(`INSERT INTO stage_intervals (pilot_id, stage, entered_at, trl) SELECT id, stage, now(), trl_current FROM pilots WHERE id = $1`, [id]);
   }
 
   /** A pilot the viewer may see (or any pilot, without one), optionally locking its row. */

@@ -7,6 +7,7 @@ import { NotificationsRepository } from './notifications.repository';
 import { OutboxRepository } from './outbox.repository';
 import { PilotsRepository } from './pilots.repository';
 import { PoliciesRepository } from './policies.repository';
+import { ReportsRepository } from './reports.repository';
 import { ReviewsRepository } from './reviews.repository';
 import { Transactor } from './tx';
 import { UsersRepository } from './users.repository';
@@ -21,6 +22,7 @@ const REPOSITORIES = [
   OutboxRepository,
   PilotsRepository,
   PoliciesRepository,
+  ReportsRepository,
   ReviewsRepository,
   Transactor,
   UsersRepository,

@@ -1,0 +1,101 @@
+import { Controller, Get, Headers, Logger, Param, Query, Res, StreamableFile } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
+import { stringify } from 'csv-stringify';
+import type { FastifyReply } from 'fastify';
+import { pipeline, Transform } from 'node:stream';
+import { PILOT_DOMAINS, type PilotDomain } from '@labgate/domain';
+import { AppError, isChartName, PortfolioCsvRowView, type Principal, renderChart, ReportsService } from '@labgate/core';
+import { Caller, Roles } from '../auth/auth.decorators';
+
+export class PortfolioQueryDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'One programme; absent: every programme' })
+  @IsOptional()
+  @IsUUID()
+  programmeId?: string;
+
+  @ApiPropertyOptional({ enum: PILOT_DOMAINS })
+  @IsOptional()
+  @IsIn(PILOT_DOMAINS)
+  domain?: PilotDomain;
+
+  @ApiPropertyOptional({ description: 'Lead agency code', example: 'EUROPOL' })
+  @IsOptional()
+  @Matches(/^[A-Z][A-Z0-9-]{1,15}$/)
+  agency?: string;
+
+  @ApiPropertyOptional({ description: 'ISO date (end of that day, UTC) or timestamp: the portfolio as it stood then; default now', example: '2026-06-30' })
+  @IsOptional()
+  @IsString()
+  @Length(10, 40)
+  asOf?: string;
+
+  @ApiPropertyOptional({ description: 'ISO date (start of that day, UTC) or timestamp: flows (decisions, spend, releases, burn) counted from then on', example: '2026-01-01' })
+  @IsOptional()
+  @IsString()
+  @Length(10, 40)
+  from?: string;
+
+  @ApiPropertyOptional({ enum: ['json', 'csv'], description: 'Or `Accept: text/csv`' })
+  @IsOptional()
+  @IsIn(['json', 'csv'])
+  format?: 'json' | 'csv';
+}
+
+const CSV_COLUMNS = [
+  'code', 'title', 'stage', 'leadAgency', 'domain', 'sensitivity', 'committedCents', 'spentCents', 'releasedCents',
+  'daysInCurrentStage', 'lastDecision', 'lastDecisionAt',
+];
+
+@ApiTags('reports')
+@ApiBearerAuth()
+@Roles('funder', 'chair', 'admin')
+@Controller('v1/reports')
+export class ReportsController {
+  private readonly logger = new Logger(ReportsController.name);
+
+  constructor(private readonly reports: ReportsService) {}
+
+  @Get('portfolio')
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ description: 'The portfolio report (DESIGN §4/§5 shape), or with format=csv one row per pilot' })
+  async portfolio(
+    @Caller() caller: Principal,
+    @Query() query: PortfolioQueryDto,
+    @Headers('accept') accept: string | undefined,
+  ): Promise<unknown> {
+    const wantsCsv = query.format === 'csv' || (query.format === undefined && /\btext\/csv\b/.test(accept ?? '') && !/application\/json/.test(accept ?? ''));
+    if (!wantsCsv) return this.reports.portfolio(caller, query);
+
+    const { scope, rows } = await this.reports.csvRows(caller, query);
+    const toRecord = new Transform({
+      objectMode: true,
+      transform(r: PortfolioCsvRowView, _encoding, done) {
+        done(null, [
+          r.code, r.title ?? '', r.stage, r.lead_agency, r.domain, r.sensitivity, r.committed_cents, r.spent_cents, r.released_cents,
+          r.days_in_stage, r.last_decision ?? '', r.last_decision_at?.toISOString() ?? '',
+        ]);
+      },
+    });
+    // RFC 4180 (CRLF, quoting) and formula-safe cells (a leading =, +, -, @, tab or CR gets a ').
+    const csv = stringify({ header: true, columns: CSV_COLUMNS, escape_formulas: true, record_delimiter: 'windows' });
+    const body = pipeline(rows, toRecord, csv, (err) => {
+      if (err) this.logger.error(`CSV export failed: ${err.message}`);
+    });
+    const day = scope.asOf.toISOString().slice(0, 10);
+    return new StreamableFile(body, { type: 'text/csv; charset=utf-8', disposition: `attachment; filename="labgate-portfolio-${day}.csv"` });
+  }
+
+  @Get('portfolio/:chart')
+  @ApiParam({ name: 'chart', enum: ['funnel.svg', 'money.svg', 'stages.svg', 'timing.svg', 'kills.svg'] })
+  @ApiProduces('image/svg+xml')
+  @ApiOkResponse({ description: 'A chart of the report, SVG rendered on the server (same filters as the report)' })
+  async chart(@Caller() caller: Principal, @Param('chart') file: string, @Query() query: PortfolioQueryDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    const name = file.endsWith('.svg') ? file.slice(0, -4) : '';
+    if (!isChartName(name)) throw new AppError('RESOURCE.NOT_FOUND', `No chart ${file}: funnel.svg, money.svg, stages.svg, timing.svg or kills.svg`);
+    if (query.format !== undefined) throw new AppError('REQUEST.INVALID', 'format does not apply to charts', [{ field: 'format', message: 'not allowed here' }]);
+    const report = await this.reports.portfolio(caller, query);
+    void reply.header('content-type', 'image/svg+xml; charset=utf-8');
+    return renderChart(name, report);
+  }
+}
