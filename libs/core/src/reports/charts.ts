@@ -11,7 +11,10 @@ export function isChartName(value: string): value is ChartName {
 const WIDTH = 720;
 const HEIGHT = 360;
 const euros = (cents: number) => Math.round(cents) / 100;
-const formatEuros = (value: number) => `€${value.toLocaleString('en-GB', { minimumFractionDigits: 0, maximumFractionDigits: 2 })}`;
+const formatEuros = (value: number) => {
+  const digits = Number.isInteger(value) ? 0 : 2;
+  return `€${value.toLocaleString('en-GB', { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
+};
 
 interface ChartSpec {
   title: string;
@@ -30,8 +33,8 @@ function bars(categories: string[], xName: string, yName: string, series: echart
     animation: false,
     backgroundColor: '#ffffff',
     textStyle: { fontFamily: 'sans-serif' },
-    grid: { left: 90, right: 30, top: 50, bottom: 60 },
-    legend: series.length > 1 ? { top: 10 } : undefined,
+    grid: { left: 90, right: 30, top: series.length > 1 ? 70 : 50, bottom: 60 },
+    legend: series.length > 1 ? { top: 26 } : undefined,
     xAxis: { type: 'category', data: categories, name: xName, nameLocation: 'middle', nameGap: 32 },
     yAxis: { type: 'value', name: yName, axisLabel: valueFormat ? { formatter: (v: number) => valueFormat(v) } : undefined },
     series,
