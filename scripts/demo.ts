@@ -1,11 +1,21 @@
 /**
  * `npm run demo`: fills a running LabGate with a realistic portfolio through its public API —
- * the pilots the Council paper and the JRC notes talk about — and takes some of them through
- * the fund gate, so that there is something to look at. Each run makes a new cast of people.
+ * the pilots the Council paper and the JRC notes talk about — and drives a year of their
+ * history through the real workflow: submissions, votes, a data-protection veto, a revision,
+ * an escalation decided by the chair, spend every month, a test gate, an acceleration, a kill at
+ * the test gate and a withdrawal with lessons learned. Each run makes a new cast of people.
  *
- *   LABGATE_URL (http://127.0.0.1:3000) and LABGATE_ADMIN_TOKEN (else BOOTSTRAP_ADMIN_TOKEN)
+ * The demo clock: the year is replayed in seconds, each step noting the story date it stands
+ * for; afterwards (with DATABASE_URL) the timestamps of the demo's own rows — pilots, stage
+ * intervals, money movements, spend, reviews, seats and votes — are mapped piecewise-linearly
+ * from the run onto the story dates, so time in stage and monthly burn read as a year. The audit
+ * chain keeps the real times it was recorded at (its hashes cover them). See docs/reports.md.
+ *
+ *   LABGATE_URL (http://127.0.0.1:3000), LABGATE_ADMIN_TOKEN (else BOOTSTRAP_ADMIN_TOKEN),
+ *   DATABASE_URL (postgres://postgres@127.0.0.1:5432/labgate; DEMO_CLOCK=off leaves times real)
  */
 import { randomBytes } from 'node:crypto';
+import { applyDemoClock } from './demo-clock';
 
 const API = (process.env.LABGATE_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
 const ADMIN = process.env.LABGATE_ADMIN_TOKEN ?? process.env.BOOTSTRAP_ADMIN_TOKEN;
@@ -52,7 +62,6 @@ const PILOTS = [
     budget: 45_000_000, trl: [4, 7],
     objective: 'Let JIT members prove who held each piece of evidence and when, across borders.',
     exams: exams('evidence items with a verifiable custody trail ≥ 95 %', 'no custody challenge upheld in pilot cases'),
-    fate: 'fund',
   },
   {
     title: 'Traceability of cultural goods against antiquities trafficking',
@@ -61,7 +70,6 @@ const PILOTS = [
     budget: 30_000_000, trl: [3, 6],
     objective: 'Make it hard to sell a looted object with a forged provenance in the EU market.',
     exams: exams('objects registered by three partner museums', 'seized objects matched against the register'),
-    fate: 'fund',
   },
   {
     title: 'Counter-drone detection at the external land border',
@@ -70,7 +78,6 @@ const PILOTS = [
     budget: 80_000_000, trl: [5, 8],
     objective: 'Detect low-flying drones used for smuggling before they cross the border line.',
     exams: exams('detection rate ≥ 90 % at 2 km in field trials', 'false alarms ≤ 1 per week per sector'),
-    fate: 'abandon',
   },
   {
     title: 'Deepfake detection for child sexual abuse material triage',
@@ -79,7 +86,6 @@ const PILOTS = [
     budget: 25_000_000, trl: [4, 6],
     objective: 'Spend investigators’ time on real victims, not on generated images.',
     exams: exams('precision ≥ 0.95 on the benchmark set', 'triage time halved in two member states'),
-    fate: 'open',
   },
   {
     title: 'Post-quantum cryptography for large-scale JHA information systems',
@@ -88,7 +94,6 @@ const PILOTS = [
     budget: 50_000_000, trl: [3, 5],
     objective: 'Be ready before a quantum computer can read today’s recorded traffic.',
     exams: exams('cryptographic inventory of all interfaces', 'hybrid key exchange running on one link'),
-    fate: 'proposal',
   },
   {
     title: 'Remittances of migrants over secure messaging',
@@ -97,9 +102,15 @@ const PILOTS = [
     budget: 20_000_000, trl: [2, 5],
     objective: 'Make the legal channel cheaper than the smuggler’s.',
     exams: exams('transfer cost below 3 % in the pilot corridor', '1,000 transfers without a compliance failure'),
-    fate: 'proposal',
   },
 ] as const;
+
+type Pilot = { id: string; code: string; title: string; lead: Person; reviewId?: string; trl: number };
+type Step = { date: string; what: string; run: () => Promise<void> };
+
+const GOOD = { excellence: 4, impact: 4.5, implementation: 4 };
+const WEAK = { excellence: 3, impact: 3, implementation: 2.5 };
+const POOR = { excellence: 2, impact: 2, implementation: 1.5 };
 
 async function main(): Promise<void> {
   if (!ADMIN) throw new Error('set LABGATE_ADMIN_TOKEN (or BOOTSTRAP_ADMIN_TOKEN) to an admin token');
@@ -114,9 +125,17 @@ async function main(): Promise<void> {
     reviewers.set(agency, await person(`Reviewer ${agency}`, agency, ['reviewer']));
   }
   const everyone = new Map([funder, chair, dpo, ...leads.values(), ...reviewers.values()].map((p) => [p.id, p]));
-  const programme = await call(funder.token, 'POST', '/v1/programmes', { name: `ISF innovation envelope 2027 (demo ${RUN})`, envelopeCents: 250_000_000 });
+  const clock: Array<{ real: Date; story: string }> = [{ real: new Date(), story: '2025-12-01' }];
+  const programme = await call(funder.token, 'POST', '/v1/programmes', { name: `ISF innovation envelope 2026 (demo ${RUN})`, envelopeCents: 250_000_000 });
+  const pilots = new Map<string, Pilot>();
+  const byTitle = (start: string) => {
+    const p = [...pilots.values()].find((x) => x.title.startsWith(start));
+    if (!p) throw new Error(`no demo pilot ${start}`);
+    return p;
+  };
 
-  for (const p of PILOTS) {
+  const propose = (index: number) => async () => {
+    const p = PILOTS[index]!;
     const lead = leads.get(p.lead)!;
     const pilot = await call(lead.token, 'POST', '/v1/pilots', {
       title: p.title,
@@ -127,7 +146,7 @@ async function main(): Promise<void> {
       trl: { current: p.trl[0], target: p.trl[1] },
       budgetRequestedCents: p.budget,
       personalData: p.personalData,
-      ...(p.personalData ? { dpiaRef: `DPIA-2027-${RUN}` } : {}),
+      ...(p.personalData ? { dpiaRef: `DPIA-2026-${RUN}` } : {}),
       sensitivity: p.sensitivity,
       heilmeier: {
         objective: p.objective,
@@ -140,34 +159,130 @@ async function main(): Promise<void> {
         exams: p.exams,
       },
     });
-    let line = `${pilot.code}  ${p.title}  [${p.domain}, ${p.sensitivity}]`;
-    if (p.fate !== 'proposal') {
-      const submitted = await call(lead.token, 'POST', `/v1/pilots/${pilot.id}/submissions`, {
-        trancheCents: Math.round(p.budget / 3),
-        trl: p.trl[0] + 1,
-        examResults: [{ exam: 'mid-term', actual: 'met on the prototype', passed: true }],
-        report: 'Prototype built and tried on historical cases with the partner agencies.',
-      });
-      const reviewId = String(submitted.gateReviewId);
-      const review = await waitForSeats(chair.token, reviewId);
-      if (p.fate !== 'open') {
-        for (const seat of review.seats) {
-          const voter = everyone.get(String(seat.reviewerId));
-          if (!voter) continue;
-          const go = p.fate === 'fund' || seat.seat !== 'funding';
-          await call(voter.token, 'POST', `/v1/gate-reviews/${reviewId}/votes`, {
-            recommendation: go ? 'fund' : 'abandon',
-            scores: go ? { excellence: 4, impact: 4.5, implementation: 4 } : { excellence: 2, impact: 2.5, implementation: 2 },
-            rationale: go ? 'Clear exams, proportionate tranche.' : 'The field trial cannot be run within the envelope.',
-          });
-        }
-      }
-      line += `  → fund gate: ${p.fate === 'open' ? 'votes pending' : `voted ${p.fate}`}`;
+    pilots.set(String(pilot.id), { id: String(pilot.id), code: String(pilot.code), title: p.title, lead, trl: p.trl[0] });
+    console.log(`${pilot.code}  ${p.title}  [${p.domain}, ${p.sensitivity}]`);
+  };
+  const submit = (title: string, trancheCents: number) => async () => {
+    const pilot = byTitle(title);
+    pilot.trl = Math.min(9, pilot.trl + 1);
+    const submitted = await call(pilot.lead.token, 'POST', `/v1/pilots/${pilot.id}/submissions`, {
+      trancheCents,
+      trl: pilot.trl,
+      examResults: [{ exam: 'mid-term', actual: 'met on the prototype', passed: true }],
+      report: 'Prototype built and tried on historical cases with the partner agencies.',
+    });
+    pilot.reviewId = String(submitted.gateReviewId);
+    await waitForSeats(chair.token, pilot.reviewId);
+  };
+  /** Every seat votes `vote(seat)`; waits for the decision (or escalation). */
+  const votes = (title: string, vote: (seat: string, gate: string) => string) => async () => {
+    const pilot = byTitle(title);
+    const review = (await call(chair.token, 'GET', `/v1/gate-reviews/${pilot.reviewId}`)) as { gate: string; seats: Array<{ seat: string; reviewerId: string | null; status: string }> };
+    for (const seat of review.seats) {
+      const voter = everyone.get(String(seat.reviewerId));
+      if (!voter || seat.status !== 'pending') continue;
+      const recommendation = vote(seat.seat, review.gate);
+      const scores = recommendation === review.gate ? GOOD : recommendation === 'revise' ? WEAK : POOR;
+      const rationale =
+        recommendation === review.gate ? 'Exams met, proportionate tranche.' : recommendation === 'revise' ? 'Promising; the evidence for this gate is not there yet.' : 'The field results do not justify more money.';
+      await call(voter.token, 'POST', `/v1/gate-reviews/${pilot.reviewId}/votes`, { recommendation, scores, rationale });
     }
-    console.log(line);
+    const decided = await waitForDecision(chair.token, pilot.reviewId!);
+    console.log(`${pilot.code}  ${review.gate} gate: ${decided}`);
+  };
+  const chairDecides = (title: string, outcome: string, rationale: string) => async () => {
+    const pilot = byTitle(title);
+    await call(chair.token, 'POST', `/v1/gate-reviews/${pilot.reviewId}/decision`, { outcome, rationale });
+    console.log(`${pilot.code}  decided by the chair: ${outcome}`);
+  };
+  const spend = (date: string, amounts: Array<[string, number]>) => async () => {
+    for (const [title, amountCents] of amounts) {
+      const pilot = byTitle(title);
+      await call(pilot.lead.token, 'POST', `/v1/pilots/${pilot.id}/expenditures`, { amountCents, description: `Work package costs ${date.slice(0, 7)}`, spentOn: date });
+    }
+  };
+  const withdraw = (title: string, lessonsLearned: string) => async () => {
+    const pilot = byTitle(title);
+    await call(pilot.lead.token, 'POST', `/v1/pilots/${pilot.id}/withdrawal`, { lessonsLearned });
+    console.log(`${pilot.code}  withdrawn by its lead`);
+  };
+  const all = (_seat: string, gate: string) => gate;
+  const dpoObjects = (seat: string, gate: string) => (seat === 'data-protection' ? 'revise' : gate);
+  const revise = (seat: string, gate: string) => (seat === 'data-protection' || seat === 'funding' ? gate : 'revise');
+  const kill = () => 'abandon';
+  const monthly = (date: string, titles: string[], cents: number) => ({ date, what: `spend ${date.slice(0, 7)}`, run: spend(date, titles.map((t) => [t, cents])) });
+
+  const JIT = 'Blockchain custody', ART = 'Traceability', DRONE = 'Counter-drone', FAKE = 'Deepfake', PQC = 'Post-quantum', REMIT = 'Remittances';
+  const story: Step[] = [
+    { date: '2025-12-03', what: 'propose JIT ledger', run: propose(0) },
+    { date: '2025-12-10', what: 'propose antiquities', run: propose(1) },
+    { date: '2026-01-08', what: 'JIT ledger to the fund gate', run: submit(JIT, 15_000_000) },
+    { date: '2026-01-12', what: 'antiquities to the fund gate', run: submit(ART, 10_000_000) },
+    { date: '2026-01-15', what: 'propose counter-drone', run: propose(2) },
+    { date: '2026-01-20', what: 'JIT ledger: the DPO vetoes (revise)', run: votes(JIT, dpoObjects) },
+    { date: '2026-01-22', what: 'antiquities funded', run: votes(ART, all) },
+    { date: '2026-02-05', what: 'JIT ledger resubmitted', run: submit(JIT, 15_000_000) },
+    { date: '2026-02-09', what: 'propose remittances', run: propose(5) },
+    { date: '2026-02-12', what: 'counter-drone to the fund gate', run: submit(DRONE, 25_000_000) },
+    { date: '2026-02-16', what: 'JIT ledger funded in round 2', run: votes(JIT, all) },
+    { date: '2026-02-25', what: 'counter-drone funded', run: votes(DRONE, all) },
+    { date: '2026-03-02', what: 'remittances to the fund gate', run: submit(REMIT, 6_000_000) },
+    { date: '2026-03-10', what: 'propose deepfake triage', run: propose(3) },
+    { date: '2026-03-16', what: 'remittances funded', run: votes(REMIT, all) },
+    monthly('2026-03-31', [JIT, ART, DRONE], 1_500_000),
+    { date: '2026-04-06', what: 'deepfake triage to the fund gate', run: submit(FAKE, 8_000_000) },
+    { date: '2026-04-20', what: 'deepfake triage revised', run: votes(FAKE, revise) },
+    monthly('2026-04-30', [JIT, ART, DRONE, REMIT], 1_000_000),
+    { date: '2026-05-04', what: 'deepfake triage resubmitted', run: submit(FAKE, 8_000_000) },
+    { date: '2026-05-18', what: 'deepfake triage revised again: escalated', run: votes(FAKE, revise) },
+    { date: '2026-05-26', what: 'the chair funds deepfake triage', run: chairDecides(FAKE, 'fund', 'Investigators need it now; the exams are tightened for the test gate.') },
+    monthly('2026-05-31', [JIT, ART, DRONE, REMIT], 1_000_000),
+    { date: '2026-06-08', what: 'antiquities to the test gate', run: submit(ART, 0) },
+    {
+      date: '2026-06-15',
+      what: 'remittances withdrawn',
+      run: withdraw(REMIT, 'The corridor partner left; informal hawala fees undercut any regulated channel we could offer. Start with the fee gap, not the technology.'),
+    },
+    { date: '2026-06-22', what: 'antiquities to testing', run: votes(ART, all) },
+    monthly('2026-06-30', [JIT, ART, DRONE, FAKE], 1_200_000),
+    monthly('2026-07-31', [JIT, ART, DRONE, FAKE], 1_200_000),
+    { date: '2026-08-10', what: 'counter-drone to the test gate', run: submit(DRONE, 0) },
+    { date: '2026-08-24', what: 'counter-drone abandoned at the test gate', run: votes(DRONE, kill) },
+    monthly('2026-08-31', [JIT, ART, FAKE], 1_000_000),
+    { date: '2026-09-07', what: 'JIT ledger to the test gate', run: submit(JIT, 0) },
+    { date: '2026-09-14', what: 'propose post-quantum migration', run: propose(4) },
+    { date: '2026-09-21', what: 'JIT ledger to testing', run: votes(JIT, all) },
+    monthly('2026-09-30', [JIT, ART, FAKE], 1_000_000),
+    { date: '2026-10-05', what: 'antiquities to the accelerate gate', run: submit(ART, 10_000_000) },
+    { date: '2026-10-19', what: 'antiquities accelerated', run: votes(ART, all) },
+    monthly('2026-10-31', [JIT, ART, FAKE], 1_000_000),
+    { date: '2026-11-26', what: 'post-quantum migration to the fund gate', run: submit(PQC, 12_000_000) },
+    monthly('2026-11-30', [JIT, ART, FAKE], 800_000),
+  ];
+  for (const step of story) {
+    clock.push({ real: new Date(), story: step.date });
+    await step.run();
   }
-  console.log(`\nProgramme ${programme.id}. Tokens of the demo cast (shown once):`);
+  clock.push({ real: new Date(), story: new Date().toISOString() });
+
+  const ids = [...pilots.values()].map((p) => p.id);
+  if (process.env.DEMO_CLOCK === 'off') console.log('\nDEMO_CLOCK=off: the history keeps the times of this run.');
+  else {
+    await applyDemoClock(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/labgate', clock, ids, String(programme.id));
+    console.log(`\nDemo clock applied: ${clock[0]!.story} to today, ${clock.length} checkpoints.`);
+  }
+  console.log(`Programme ${programme.id}. Tokens of the demo cast (shown once):`);
   for (const p of everyone.values()) console.log(`  ${p.roles.join('+').padEnd(8)} ${p.agency.padEnd(9)} ${p.name.padEnd(20)} ${p.token}`);
+}
+
+async function waitForDecision(token: string, reviewId: string): Promise<string> {
+  for (let i = 0; i < 200; i++) {
+    const review = (await call(token, 'GET', `/v1/gate-reviews/${reviewId}`)) as { status: string; decision?: { outcome: string }; escalationReason?: string };
+    if (review.status === 'decided') return review.decision!.outcome;
+    if (review.status === 'escalated') return `escalated (${review.escalationReason ?? 'to the chair'})`;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`review ${reviewId} was not decided within 10 s: is the worker running?`);
 }
 
 async function waitForSeats(token: string, reviewId: string): Promise<{ seats: Array<{ seat: string; reviewerId: string | null; status: string }> }> {
