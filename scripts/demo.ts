@@ -177,7 +177,16 @@ async function main(): Promise<void> {
   /** Every seat votes `vote(seat)`; waits for the decision (or escalation). */
   const votes = (title: string, vote: (seat: string, gate: string) => string) => async () => {
     const pilot = byTitle(title);
-    const review = (await call(chair.token, 'GET', `/v1/gate-reviews/${pilot.reviewId}`)) as { gate: string; seats: Array<{ seat: string; reviewerId: string | null; status: string }> };
+    type Review = { gate: string; seats: Array<{ seat: string; assignmentId: string; reviewerId: string | null; status: string }> };
+    let review = (await call(chair.token, 'GET', `/v1/gate-reviews/${pilot.reviewId}`)) as Review;
+    // On a shared install a seat may have gone to someone outside the demo's cast: the chair
+    // gives it to the cast member who would hold it.
+    for (const seat of review.seats) {
+      if (seat.status !== 'pending' || everyone.has(String(seat.reviewerId))) continue;
+      const holder = seat.seat === 'data-protection' ? dpo : seat.seat === 'funding' ? funder : reviewers.get(seat.seat);
+      if (holder) await call(chair.token, 'POST', `/v1/assignments/${seat.assignmentId}/reassign`, { reviewerId: holder.id });
+    }
+    review = (await call(chair.token, 'GET', `/v1/gate-reviews/${pilot.reviewId}`)) as Review;
     for (const seat of review.seats) {
       const voter = everyone.get(String(seat.reviewerId));
       if (!voter || seat.status !== 'pending') continue;

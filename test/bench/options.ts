@@ -22,6 +22,9 @@ export interface BenchOptions {
   drainRows: number;
   pgbenchScale: number;
   keepDatabase: boolean;
+  /** The report section's synthetic portfolio (votes: ten per pilot) and requests per figure. */
+  reportPilots: number;
+  reportSamples: number;
 }
 
 function positiveInt(name: string, fallback: number): number {
@@ -48,6 +51,8 @@ export function readOptions(): BenchOptions {
     drainRows: 10_000,
     pgbenchScale: 10,
     keepDatabase: process.env.BENCH_KEEP_DATABASE === '1',
+    reportPilots: positiveInt('BENCH_REPORT_PILOTS', quick ? 10_000 : 100_000),
+    reportSamples: positiveInt('BENCH_REPORT_SAMPLES', quick ? 5 : 20),
   };
 }
 

@@ -8,6 +8,7 @@
  *   npm run build && node dist/test/bench/run.js
  *
  * BENCH_SECONDS (10) per measured run, BENCH_QUICK=1 for 3 s runs, BENCH_CONNECTIONS (32),
+ * BENCH_REPORT_PILOTS (100,000; 10 votes each) and BENCH_REPORT_SAMPLES (20) for the reports,
  * BENCH_DATABASE_SERVER, BENCH_REDIS_URL, BENCH_KEEP_DATABASE=1 to keep the databases.
  *
  * The report goes to stdout, progress to stderr. It exits 0 whatever the figures are (it is a
@@ -38,6 +39,7 @@ import {
   voteSequence,
 } from './seed';
 import { BenchStack } from './stack';
+import { reportBench } from './reports';
 
 const started = performance.now();
 function progress(message: string): void {
@@ -97,6 +99,7 @@ async function main(): Promise<void> {
     await queue(ctx, queueSet);
     await outboxDrain(ctx, queueSet[0]!.id);
     memory(ctx);
+    await reportBench(stack, stack.adminToken, report, { pilots: options.reportPilots, votes: options.reportPilots * 10, samples: options.reportSamples }, progress);
     completed = true;
   } finally {
     if (!interrupted) {

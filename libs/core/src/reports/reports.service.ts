@@ -122,7 +122,7 @@ export class ReportsService {
   async portfolio(reader: Principal, filters: ReportFilters): Promise<PortfolioReport> {
     const scope = await this.scope(reader, filters);
     const body = await this.reports.snapshot(async (s) => {
-      const [counts, money, burn, funnel, timing, kills, lessons, byAgency, hygiene, sealRoot] = await sequential([
+      const [counts, money, burn, funnel, timing, kills, lessons, seats, hygiene, sealRoot] = await sequential([
         () => this.reports.pilots(s, scope),
         () => this.reports.money(s, scope),
         () => this.reports.burn(s, scope),
@@ -130,7 +130,7 @@ export class ReportsService {
         () => this.reports.timing(s, scope),
         () => this.reports.kills(s, scope),
         () => this.reports.lessons(s, scope, reader),
-        () => this.reports.byAgency(s, scope),
+        () => this.reports.seats(s, scope),
         () => this.reports.hygiene(s, scope),
         () => this.reports.sealRoot(s, scope.asOf),
       ] as const);
@@ -149,6 +149,7 @@ export class ReportsService {
       const committedCents = Number(money.committed);
       const stageTiming = new Map(timing.filter((t) => t.stage !== null).map((t) => [t.stage!, num(t.median_days)]));
       const turnaround = timing.find((t) => t.stage === null);
+      const seatTotals = seats.find((a) => a.agency === null);
       const report: Omit<PortfolioReport, 'digest'> = {
         asOf: scope.asOf.toISOString(),
         from: scope.from?.toISOString() ?? null,
@@ -177,7 +178,7 @@ export class ReportsService {
           medianReviewTurnaroundDays: num(turnaround?.median_days ?? null),
           p90ReviewTurnaroundDays: num(turnaround?.p90_days ?? null),
         },
-        overdueAssignments: hygiene.overdue,
+        overdueAssignments: seatTotals?.overdue ?? 0,
         failFast: {
           abandoned: kills.abandoned,
           abandonedByStage: { proposal: kills.proposal, funded: kills.funded, testing: kills.testing, accelerated: kills.accelerated },
@@ -189,10 +190,10 @@ export class ReportsService {
           lessons: lessons.map((l) => ({ pilotId: l.pilot_id, code: l.code, title: l.title, stage: l.stage, spentCents: Number(l.spent), lessonsLearned: l.lessons })),
         },
         decisions: {
-          byAgency,
+          byAgency: seats.filter((a) => a.agency !== null).map((a) => ({ agency: a.agency!, seats: a.seats, votes: a.votes, declined: a.declined })),
           dataProtectionVetoes: hygiene.vetoes,
           escalations: hygiene.escalations,
-          missedDeadlines: hygiene.missed,
+          missedDeadlines: seatTotals?.missed ?? 0,
           scoreSpread: { excellence: num(hygiene.excellence), impact: num(hygiene.impact), implementation: num(hygiene.implementation) },
         },
         meanTrlGain: num(hygiene.trl_gain),

@@ -27,8 +27,8 @@ export interface KillsRow {
   committed: string; spent: string; released: string; median_days: string | null;
 }
 export interface LessonRow { pilot_id: string; code: string; title: string | null; stage: string; spent: string; lessons: string | null }
-export interface AgencyHygieneRow { agency: string; seats: number; votes: number; declined: number }
-export interface HygieneRow { vetoes: number; escalations: number; missed: number; excellence: string | null; impact: string | null; implementation: string | null; trl_gain: string | null; overdue: number }
+export interface SeatStatsRow { agency: string | null; seats: number; votes: number; declined: number; missed: number; overdue: number }
+export interface HygieneRow { vetoes: number; escalations: number; excellence: string | null; impact: string | null; implementation: string | null; trl_gain: string | null }
 export interface PortfolioCsvRow {
   code: string; title: string | null; stage: string; lead_agency: string; domain: string; sensitivity: string;
   committed_cents: string; spent_cents: string; released_cents: string; days_in_stage: string;
@@ -174,24 +174,38 @@ export class ReportsRepository {
     );
   }
 
-  byAgency(s: ReportSnapshot, scope: ReportScope): Promise<AgencyHygieneRow[]> {
+  /**
+   * Seats in one pass: per agency of the holder (agency null: all) seats held, votes cast and
+   * declines; and over all, seats whose due time passed without their vote (missed) and seats past
+   * due, without a vote, on a review still open at asOf (overdue).
+   */
+  seats(s: ReportSnapshot, scope: ReportScope): Promise<SeatStatsRow[]> {
     return s.query(
-      `${withScope()}
-       SELECT u.agency_code AS agency, count(*)::int AS seats,
-              count(v.id) FILTER (WHERE v.created_at <= $1)::int AS votes,
-              count(*) FILTER (WHERE a.status = 'declined' AND a.updated_at <= $1)::int AS declined
-         FROM assignments a JOIN scope sc ON sc.id = a.pilot_id JOIN users u ON u.id = a.reviewer_id
-         LEFT JOIN votes v ON v.assignment_id = a.id
-        WHERE a.created_at <= $1 AND ($2::timestamptz IS NULL OR a.created_at >= $2)
-        GROUP BY u.agency_code ORDER BY u.agency_code`,
+      `${withScope()}, held AS (
+         SELECT a.status, a.created_at, a.updated_at, a.due_at, a.reviewer_id, a.gate_review_id, v.created_at AS voted_at
+           FROM assignments a JOIN scope sc ON sc.id = a.pilot_id LEFT JOIN votes v ON v.assignment_id = a.id
+          WHERE a.reviewer_id IS NOT NULL AND a.created_at <= $1)
+       SELECT u.agency_code AS agency,
+              count(*) FILTER (WHERE $2::timestamptz IS NULL OR h.created_at >= $2)::int AS seats,
+              count(*) FILTER (WHERE h.voted_at <= $1 AND ($2::timestamptz IS NULL OR h.created_at >= $2))::int AS votes,
+              count(*) FILTER (WHERE h.status = 'declined' AND h.updated_at <= $1 AND ($2::timestamptz IS NULL OR h.created_at >= $2))::int AS declined,
+              count(*) FILTER (WHERE h.due_at <= $1 AND ($2::timestamptz IS NULL OR h.due_at >= $2)
+                                 AND NOT (h.status IN ('declined', 'cancelled') AND h.updated_at <= h.due_at)
+                                 AND (h.voted_at IS NULL OR h.voted_at > h.due_at))::int AS missed,
+              count(*) FILTER (WHERE h.due_at < $1 AND (h.voted_at IS NULL OR h.voted_at > $1)
+                                 AND NOT (h.status IN ('declined', 'cancelled') AND h.updated_at <= $1)
+                                 AND NOT COALESCE(r.decided_at <= $1 OR r.cancelled_at <= $1 OR r.escalated_at <= $1, FALSE))::int AS overdue
+         FROM held h JOIN users u ON u.id = h.reviewer_id JOIN gate_reviews r ON r.id = h.gate_review_id
+        GROUP BY GROUPING SETS ((u.agency_code), ())
+        ORDER BY u.agency_code NULLS FIRST`,
       params(scope),
     );
   }
 
   /**
    * Decision hygiene over the whole scope: data-protection vetoes (a veto seat's non-go vote on a
-   * decided review), escalations, seats whose due time passed without their vote, the spread of
-   * scores of decided reviews (votes stay secret until then), mean TRL gain, overdue seats now.
+   * decided review), escalations, the spread of scores of decided reviews (votes stay secret until
+   * then), mean TRL gain.
    */
   async hygiene(s: ReportSnapshot, scope: ReportScope): Promise<HygieneRow> {
     const [row] = await s.query<HygieneRow>(
@@ -201,19 +215,10 @@ export class ReportsRepository {
        SELECT (SELECT count(*) FROM decided_votes d WHERE d.seat = 'data-protection' AND d.recommendation <> d.gate AND d.policy->'vetoSeats' ? 'data-protection')::int AS vetoes,
               (SELECT count(*) FROM gate_reviews r JOIN scope sc ON sc.id = r.pilot_id
                 WHERE r.escalated_at <= $1 AND ($2::timestamptz IS NULL OR r.escalated_at >= $2))::int AS escalations,
-              (SELECT count(*) FROM assignments a JOIN scope sc ON sc.id = a.pilot_id
-                WHERE a.reviewer_id IS NOT NULL AND a.due_at <= $1 AND ($2::timestamptz IS NULL OR a.due_at >= $2)
-                  AND NOT (a.status IN ('declined', 'cancelled') AND a.updated_at <= a.due_at)
-                  AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.assignment_id = a.id AND v.created_at <= a.due_at))::int AS missed,
               (SELECT round(stddev_pop(excellence), 3)::text FROM decided_votes) AS excellence,
               (SELECT round(stddev_pop(impact), 3)::text FROM decided_votes) AS impact,
               (SELECT round(stddev_pop(implementation), 3)::text FROM decided_votes) AS implementation,
-              (SELECT round(avg(c.trl - p.trl_initial), 2)::text FROM scope sc JOIN cur c ON c.pilot_id = sc.id JOIN pilots p ON p.id = sc.id) AS trl_gain,
-              (SELECT count(*) FROM assignments a JOIN scope sc ON sc.id = a.pilot_id JOIN gate_reviews r ON r.id = a.gate_review_id
-                WHERE a.reviewer_id IS NOT NULL AND a.created_at <= $1 AND a.due_at < $1
-                  AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.assignment_id = a.id AND v.created_at <= $1)
-                  AND NOT (a.status IN ('declined', 'cancelled') AND a.updated_at <= $1)
-                  AND NOT COALESCE(r.decided_at <= $1 OR r.cancelled_at <= $1 OR r.escalated_at <= $1, FALSE))::int AS overdue`,
+              (SELECT round(avg(c.trl - p.trl_initial), 2)::text FROM scope sc JOIN cur c ON c.pilot_id = sc.id JOIN pilots p ON p.id = sc.id) AS trl_gain`,
       params(scope),
     );
     return row!;
@@ -276,10 +281,10 @@ function withScope(): string {
          AND ($3::uuid IS NULL OR p.programme_id = $3)
          AND ($4::text IS NULL OR p.domain = $4) AND ($5::text IS NULL OR p.lead_agency = $5)
     ), cur AS (
-      SELECT DISTINCT ON (i.pilot_id) i.pilot_id, i.stage, i.entered_at, i.trl
+      -- A pilot's intervals follow each other without gap or overlap: one holds asOf.
+      SELECT i.pilot_id, i.stage, i.entered_at, i.trl
         FROM stage_intervals i JOIN scope sc ON sc.id = i.pilot_id
-       WHERE i.entered_at <= $1
-       ORDER BY i.pilot_id, i.entered_at DESC, i.id DESC
+       WHERE i.entered_at <= $1 AND (i.left_at IS NULL OR i.left_at > $1)
     )`;
 }
 
