@@ -13,6 +13,7 @@ import { MaintenanceProcessor, NotificationsProcessor, ReviewsProcessor } from '
 import { Queues } from './jobs/queues';
 import { ReviewHandlers } from './jobs/review.handlers';
 import { OutboxRelay } from './outbox/outbox.relay';
+import { Reconciler } from './outbox/reconciler';
 
 @Module({
   imports: [
@@ -35,6 +36,7 @@ import { OutboxRelay } from './outbox/outbox.relay';
   providers: [
     Queues,
     OutboxRelay,
+    Reconciler,
     ReviewHandlers,
     NotificationHandlers,
     MaintenanceHandlers,

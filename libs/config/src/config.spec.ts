@@ -13,6 +13,12 @@ describe('loadConfig', () => {
       webhookBackoffMs: 2000,
       auditSealIntervalMs: 600000,
       rateLimitPerMinute: 600,
+      reconcileIntervalMs: 60000,
+      reconcileStrandedAfterMs: 600000,
+      webhookAllowHosts: [],
+      webhookResolve: {},
+      webhookSecretOverlapHours: 24,
+      secretsKey: undefined,
     });
   });
 
@@ -24,6 +30,9 @@ describe('loadConfig', () => {
     [{ QUEUE_PREFIX: 'a b' }, 'QUEUE_PREFIX="a b" must be 1-64'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL="loud" must be one of'],
     [{ BOOTSTRAP_ADMIN_TOKEN: 'short' }, 'BOOTSTRAP_ADMIN_TOKEN=(hidden) must be 8-256 characters'],
+    [{ SECRETS_KEY: 'short' }, 'SECRETS_KEY=(hidden) must be at least 32 characters'],
+    [{ WEBHOOK_ALLOW_HOSTS: 'a;b' }, 'WEBHOOK_ALLOW_HOSTS="a;b" must be a comma-separated list'],
+    [{ WEBHOOK_RESOLVE: 'nohost' }, 'WEBHOOK_RESOLVE="nohost" must be host:address pairs'],
   ])('refuses %j with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -47,6 +56,12 @@ describe('loadConfig', () => {
       WEBHOOK_BACKOFF_MS: '100',
       AUDIT_SEAL_INTERVAL_MS: '2000',
       RATE_LIMIT_PER_MINUTE: '50',
+      RECONCILE_INTERVAL_MS: '5000',
+      RECONCILE_STRANDED_AFTER_MS: '3000',
+      WEBHOOK_ALLOW_HOSTS: 'hooks.europol.local, 10.20.0.0/16',
+      WEBHOOK_RESOLVE: 'hooks.frontex.eu:192.0.2.10',
+      WEBHOOK_SECRET_OVERLAP_HOURS: '48',
+      SECRETS_KEY: 'k'.repeat(44),
     });
     expect(config).toEqual({
       port: 8080,
@@ -59,6 +74,12 @@ describe('loadConfig', () => {
       webhookBackoffMs: 100,
       auditSealIntervalMs: 2000,
       rateLimitPerMinute: 50,
+      reconcileIntervalMs: 5000,
+      reconcileStrandedAfterMs: 3000,
+      webhookAllowHosts: ['hooks.europol.local', '10.20.0.0/16'],
+      webhookResolve: { 'hooks.frontex.eu': '192.0.2.10' },
+      webhookSecretOverlapHours: 48,
+      secretsKey: 'k'.repeat(44),
     });
   });
 });

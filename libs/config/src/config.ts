@@ -55,10 +55,41 @@ class EnvironmentVariables {
   @Max(86_400_000)
   AUDIT_SEAL_INTERVAL_MS!: number;
 
+  @Transform(numberOr(60_000))
+  @IsInt({ message: 'must be an integer number of milliseconds' })
+  @Min(1000)
+  @Max(3_600_000)
+  RECONCILE_INTERVAL_MS!: number;
+
+  @Transform(numberOr(600_000))
+  @IsInt({ message: 'must be an integer number of milliseconds' })
+  @Min(1000)
+  @Max(86_400_000)
+  RECONCILE_STRANDED_AFTER_MS!: number;
+
   @Transform(numberOr(600))
   @IsInt({ message: 'must be an integer number of requests (0 turns the limit off)' })
   @Min(0)
   RATE_LIMIT_PER_MINUTE!: number;
+
+  @Transform(({ value }) => value ?? '')
+  @Matches(/^[A-Za-z0-9.:/,_\s-]*$/, { message: 'must be a comma-separated list of host names, addresses or CIDR ranges' })
+  WEBHOOK_ALLOW_HOSTS!: string;
+
+  @Transform(({ value }) => value ?? '')
+  @Matches(/^([A-Za-z0-9.-]+:[0-9a-fA-F.:]+)?(\s*,\s*[A-Za-z0-9.-]+:[0-9a-fA-F.:]+)*$/, { message: 'must be host:address pairs separated by commas' })
+  WEBHOOK_RESOLVE!: string;
+
+  @Transform(numberOr(24))
+  @IsInt({ message: 'must be an integer number of hours' })
+  @Min(0)
+  @Max(720)
+  WEBHOOK_SECRET_OVERLAP_HOURS!: number;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^\S{32,}$/, { message: 'must be at least 32 characters without spaces (e.g. openssl rand -base64 32)' })
+  SECRETS_KEY?: string;
 
   @Transform(({ value }) => value || 'info')
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
@@ -76,6 +107,17 @@ export interface AppConfig {
   webhookBackoffMs: number;
   auditSealIntervalMs: number;
   rateLimitPerMinute: number;
+  /** How often the worker re-derives queued work from Postgres. */
+  reconcileIntervalMs: number;
+  /** A webhook delivery still pending this long after it was made has lost its job. */
+  reconcileStrandedAfterMs: number;
+  /** Host names, addresses or CIDR ranges webhooks may target although private or plain http. */
+  webhookAllowHosts: string[];
+  /** Fixed answers for webhook host names (like curl --resolve), checked like any other address. */
+  webhookResolve: Record<string, string>;
+  webhookSecretOverlapHours: number;
+  /** Encrypts webhook secrets at rest when set. */
+  secretsKey?: string;
 }
 
 /** Raised when the environment is unusable; its message is one line naming the variable. */
@@ -95,11 +137,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     WEBHOOK_BACKOFF_MS: env.WEBHOOK_BACKOFF_MS,
     AUDIT_SEAL_INTERVAL_MS: env.AUDIT_SEAL_INTERVAL_MS,
     RATE_LIMIT_PER_MINUTE: env.RATE_LIMIT_PER_MINUTE,
+    RECONCILE_INTERVAL_MS: env.RECONCILE_INTERVAL_MS,
+    RECONCILE_STRANDED_AFTER_MS: env.RECONCILE_STRANDED_AFTER_MS,
+    WEBHOOK_ALLOW_HOSTS: env.WEBHOOK_ALLOW_HOSTS,
+    WEBHOOK_RESOLVE: env.WEBHOOK_RESOLVE,
+    WEBHOOK_SECRET_OVERLAP_HOURS: env.WEBHOOK_SECRET_OVERLAP_HOURS,
+    SECRETS_KEY: env.SECRETS_KEY === '' ? undefined : env.SECRETS_KEY,
   });
   const errors = validateSync(raw);
   if (errors.length > 0) {
     const lines = errors.map((e) => {
-      const shown = e.property === 'BOOTSTRAP_ADMIN_TOKEN' ? '(hidden)' : JSON.stringify(env[e.property]);
+      const shown = e.property === 'BOOTSTRAP_ADMIN_TOKEN' || e.property === 'SECRETS_KEY' ? '(hidden)' : JSON.stringify(env[e.property]);
       // The type check says the most; range checks on a non-number only repeat it less clearly.
       const constraints = e.constraints ?? {};
       const key = ['isInt', 'matches', 'isIn', 'isString'].find((k) => k in constraints) ?? Object.keys(constraints)[0];
@@ -119,6 +167,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webhookBackoffMs: raw.WEBHOOK_BACKOFF_MS,
     auditSealIntervalMs: raw.AUDIT_SEAL_INTERVAL_MS,
     rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
+    reconcileIntervalMs: raw.RECONCILE_INTERVAL_MS,
+    reconcileStrandedAfterMs: raw.RECONCILE_STRANDED_AFTER_MS,
+    webhookAllowHosts: raw.WEBHOOK_ALLOW_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+    webhookResolve: Object.fromEntries(
+      raw.WEBHOOK_RESOLVE.split(',')
+        .map((pair) => pair.trim())
+        .filter(Boolean)
+        .map((pair) => {
+          const at = pair.indexOf(':');
+          return [pair.slice(0, at).toLowerCase(), pair.slice(at + 1)];
+        }),
+    ),
+    webhookSecretOverlapHours: raw.WEBHOOK_SECRET_OVERLAP_HOURS,
+    secretsKey: raw.SECRETS_KEY,
   };
 }
 

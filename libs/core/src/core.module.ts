@@ -21,6 +21,7 @@ import { ReviewsService } from './workflow/reviews.service';
 import { SeatsService } from './workflow/seats.service';
 import { WorkflowService } from './workflow/workflow.service';
 import { ReportsService } from './reports/reports.service';
+import { ReconcilerService } from './reconcile/reconciler.service';
 
 const SERVICES = [
   AgenciesService,
@@ -44,6 +45,7 @@ const SERVICES = [
   SeatsService,
   WorkflowService,
   ReportsService,
+  ReconcilerService,
 ];
 
 /** The services both apps share; the API adds controllers, the worker adds processors. */

@@ -29,3 +29,4 @@ export * from './outbox/outbox.service';
 export * from './workflow/withdrawal.service';
 export * from './reports/reports.service';
 export * from './reports/charts';
+export * from './reconcile/reconciler.service';

@@ -22,6 +22,11 @@ export default async function globalSetup(): Promise<void> {
   process.env.WEBHOOK_ATTEMPTS = '3';
   process.env.WEBHOOK_BACKOFF_MS = '100';
   process.env.AUDIT_SEAL_INTERVAL_MS = '2000';
+  // Test receivers listen on 127.0.0.1 over plain http; a name pinned to another loopback
+  // address stands for a public name re-pointed inside after it was subscribed.
+  process.env.WEBHOOK_ALLOW_HOSTS = '127.0.0.1';
+  process.env.WEBHOOK_RESOLVE = 'hooks.rebind.example:127.0.0.2';
+  process.env.SECRETS_KEY = randomBytes(32).toString('base64');
   // The suites drive thousands of requests a minute through a few tokens: no limit here; the
   // rate-limit test runs an API of its own with one.
   process.env.RATE_LIMIT_PER_MINUTE = '0';

@@ -10,19 +10,26 @@ import type { TestApi } from './api';
 import { TestDb } from './db';
 import { AppProcess, freePort, startApiProcess, startWorkerProcess } from '../../support/processes';
 
-/** A Redis of the test's own, with an append-only file, that can be killed and started again. */
+/**
+ * A Redis of the test's own that can be killed and started again: with an append-only file
+ * (`persistent`), or, like most installs, with none (a restart then starts empty).
+ */
 export class TestRedis {
   private child?: ChildProcess;
   private readonly dir = mkdtempSync(path.join(tmpdir(), 'labgate-redis-'));
 
-  constructor(readonly port: number) {}
+  constructor(
+    readonly port: number,
+    readonly persistent = true,
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<void> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir], {
+    const persistence = this.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', this.dir], {
       stdio: 'ignore',
     });
     const deadline = Date.now() + 10000;
@@ -71,12 +78,13 @@ export class TestStack {
     readonly redis: TestRedis,
   ) {}
 
-  static async start(name: string): Promise<TestStack> {
+  static async start(name: string, options: { persistentRedis?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<TestStack> {
     const url = new URL(process.env.DATABASE_URL!);
     url.pathname = `${url.pathname}_${name}`;
-    const redis = new TestRedis(await freePort());
+    const redis = new TestRedis(await freePort(), options.persistentRedis ?? true);
     await redis.start();
     const env = {
+      ...options.env,
       DATABASE_URL: url.toString(),
       REDIS_URL: redis.url,
       QUEUE_PREFIX: `labgate-${name}-${randomBytes(3).toString('hex')}`,

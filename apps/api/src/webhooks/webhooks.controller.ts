@@ -1,14 +1,15 @@
-import { Body, Controller, Get, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsIn, IsOptional, IsString, IsUrl, Length, Matches } from 'class-validator';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { Principal, WEBHOOK_EVENTS, WebhooksService } from '@labgate/core';
 import { Caller, Roles } from '../auth/auth.decorators';
-import { PageOf, PageQueryDto } from '../http/common.dto';
+import { PageOf, PageQueryDto, ParseIdPipe } from '../http/common.dto';
 import { Idempotent } from '../http/idempotency.interceptor';
 
 export class CreateWebhookRequestDto {
-  @ApiProperty({ example: 'https://hooks.frontex.europa.eu/labgate' })
-  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  @ApiProperty({ example: 'https://hooks.frontex.europa.eu/labgate', description: 'https on a public address (private or plain http only for hosts in WEBHOOK_ALLOW_HOSTS)' })
+  @IsString()
   @Length(1, 2000)
   url!: string;
 
@@ -18,11 +19,6 @@ export class CreateWebhookRequestDto {
   @ArrayMaxSize(WEBHOOK_EVENTS.length)
   @IsIn(WEBHOOK_EVENTS, { each: true })
   events!: string[];
-
-  @ApiProperty({ description: 'Shared secret for the X-LabGate-Signature HMAC-SHA256 (not shown again)' })
-  @IsString()
-  @Length(8, 256)
-  secret!: string;
 
   @ApiPropertyOptional({ description: 'The agency whose pilots it follows; default the admin’s own', example: 'FRONTEX' })
   @IsOptional()
@@ -43,6 +39,21 @@ export class WebhookResponseDto {
   @ApiProperty({ type: [String] }) events!: string[];
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ type: DeliveryCountsDto }) deliveries!: DeliveryCountsDto;
+}
+
+export class CreatedWebhookResponseDto extends WebhookResponseDto {
+  @ApiProperty({ example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', description: 'The Standard Webhooks signing secret, shown this once' }) secret!: string;
+}
+
+export class RotatedSecretResponseDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ description: 'The new signing secret, shown this once' }) secret!: string;
+  @ApiProperty({ format: 'date-time', description: 'Until then deliveries carry a signature with the previous secret too' }) previousSecretExpiresAt!: string;
+}
+
+export class RedeliveryResponseDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ enum: ['pending'] }) status!: 'pending';
 }
 
 export class WebhookPageResponseDto extends PageOf(WebhookResponseDto) {}
@@ -78,9 +89,31 @@ export class WebhooksController {
 
   @Post()
   @Idempotent({ secrets: ['secret'] })
-  @ApiCreatedResponse({ type: WebhookResponseDto })
-  create(@Caller() caller: Principal, @Body() body: CreateWebhookRequestDto): Promise<WebhookResponseDto> {
-    return this.webhooks.create(caller, body);
+  @ApiCreatedResponse({ type: CreatedWebhookResponseDto, description: 'The subscription and its signing secret (shown once; a replay answers without it)' })
+  async create(@Caller() caller: Principal, @Body() body: CreateWebhookRequestDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<CreatedWebhookResponseDto> {
+    const created = await this.webhooks.create(caller, body);
+    void reply.header('location', `/v1/webhooks/${created.id}`);
+    return created;
+  }
+
+  @Post(':id/secret-rotation')
+  @ApiCreatedResponse({ type: RotatedSecretResponseDto })
+  rotate(@Param('id', ParseIdPipe) id: string): Promise<RotatedSecretResponseDto> {
+    return this.webhooks.rotateSecret(id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'No further deliveries; the history stays' })
+  async remove(@Param('id', ParseIdPipe) id: string): Promise<void> {
+    await this.webhooks.remove(id);
+  }
+
+  @Post('deliveries/:id/redelivery')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: RedeliveryResponseDto, description: 'A failed delivery queued for another round of attempts' })
+  redeliver(@Param('id', ParseIdPipe) id: string): Promise<RedeliveryResponseDto> {
+    return this.webhooks.redeliver(id);
   }
 
   @Get()

@@ -99,6 +99,9 @@ export class WebhookEntity {
   @Column('text') url!: string;
   @Column('text', { array: true }) events!: string[];
   @Column('text') secret!: string;
+  @Column('text', { name: 'previous_secret', nullable: true }) previousSecret!: string | null;
+  @Column('timestamptz', { name: 'previous_secret_expires_at', nullable: true }) previousSecretExpiresAt!: Date | null;
+  @Column('timestamptz', { name: 'deleted_at', nullable: true }) deletedAt!: Date | null;
   @Column('uuid', { name: 'created_by' }) createdBy!: string;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }

@@ -8,6 +8,7 @@ export * from './outbox.repository';
 export * from './pg-errors';
 export * from './pilots.repository';
 export * from './policies.repository';
+export * from './reconcile.repository';
 export * from './reports.repository';
 export * from './reviews.repository';
 export * from './tx';

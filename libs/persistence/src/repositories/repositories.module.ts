@@ -7,6 +7,7 @@ import { NotificationsRepository } from './notifications.repository';
 import { OutboxRepository } from './outbox.repository';
 import { PilotsRepository } from './pilots.repository';
 import { PoliciesRepository } from './policies.repository';
+import { ReconcileRepository } from './reconcile.repository';
 import { ReportsRepository } from './reports.repository';
 import { ReviewsRepository } from './reviews.repository';
 import { Transactor } from './tx';
@@ -22,6 +23,7 @@ const REPOSITORIES = [
   OutboxRepository,
   PilotsRepository,
   PoliciesRepository,
+  ReconcileRepository,
   ReportsRepository,
   ReviewsRepository,
   Transactor,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { keysetCondition, PageRequest } from './keyset';
 import { rowColumns } from './row-columns';
-import { Tx } from './tx';
+import { Tx, updateReturning } from './tx';
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 
@@ -60,7 +60,7 @@ export class WebhooksRepository {
               count(d.*) FILTER (WHERE d.status = 'delivered')::int AS delivered,
               count(d.*) FILTER (WHERE d.status = 'failed')::int AS failed
          FROM webhooks w LEFT JOIN webhook_deliveries d ON d.webhook_id = w.id
-        WHERE ${where} GROUP BY w.id ORDER BY w.created_at DESC, w.id DESC LIMIT $${params.length}`,
+        WHERE ${where} AND w.deleted_at IS NULL GROUP BY w.id ORDER BY w.created_at DESC, w.id DESC LIMIT $${params.length}`,
       params,
     );
   }
@@ -70,7 +70,7 @@ export class WebhooksRepository {
     const rows: Array<{ id: string }> = await tx.query(
       `INSERT INTO webhook_deliveries (webhook_id, event_id, event, body, status)
        SELECT w.id, $1, $2, $3, 'pending' FROM webhooks w
-        WHERE $2 = ANY(w.events) AND w.agency_code = ANY($4::text[])
+        WHERE $2 = ANY(w.events) AND w.agency_code = ANY($4::text[]) AND w.deleted_at IS NULL
        RETURNING id`,
       [d.eventId, d.event, d.body, d.agencies],
     );
@@ -88,13 +88,48 @@ export class WebhooksRepository {
     return this.db.query(`SELECT d.* FROM webhook_deliveries d WHERE ${where.join(' AND ')} ORDER BY d.created_at DESC, d.id DESC LIMIT $${params.length}`, params);
   }
 
-  /** A delivery with its target and signing secret. */
-  async deliveryWithTarget(id: string): Promise<(DeliveryRow & { url: string; secret: string }) | null> {
-    const rows: Array<DeliveryRow & { url: string; secret: string }> = await this.db.query(
-      'SELECT d.*, w.url, w.secret FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.id = $1',
+  /** A delivery with its target and signing secrets (the previous one while it is still valid). */
+  async deliveryWithTarget(id: string): Promise<(DeliveryRow & { url: string; secret: string; previous_secret: string | null; deleted: boolean }) | null> {
+    const rows: Array<DeliveryRow & { url: string; secret: string; previous_secret: string | null; deleted: boolean }> = await this.db.query(
+      `SELECT d.*, w.url, w.secret, w.deleted_at IS NOT NULL AS deleted,
+              CASE WHEN w.previous_secret_expires_at > now() THEN w.previous_secret END AS previous_secret
+         FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.id = $1`,
       [id],
     );
     return rows[0] ?? null;
+  }
+
+  /** A new secret; the current one keeps signing until `overlapHours` from now. */
+  async rotateSecret(tx: Tx, id: string, secret: string, overlapHours: number): Promise<{ previous_secret_expires_at: Date } | null> {
+    const rows = await updateReturning<{ previous_secret_expires_at: Date }>(
+      tx,
+      `UPDATE webhooks SET previous_secret = secret, previous_secret_expires_at = now() + make_interval(hours => $3), secret = $2
+        WHERE id = $1 AND deleted_at IS NULL RETURNING previous_secret_expires_at`,
+      [id, secret, overlapHours],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** Stops a subscription: no new deliveries, pending ones are not sent; history stays. */
+  async softDelete(id: string): Promise<boolean> {
+    const rows = await updateReturning<{ id: string }>(this.db.manager, 'UPDATE webhooks SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING id', [id]);
+    return rows.length > 0;
+  }
+
+  /** A failed delivery back to pending, for another round of attempts. */
+  async resetFailed(tx: Tx, id: string): Promise<boolean> {
+    const rows = await updateReturning<{ id: string }>(
+      tx,
+      `UPDATE webhook_deliveries d SET status = 'pending', attempts = 0, finished_at = NULL
+         FROM webhooks w WHERE w.id = d.webhook_id AND w.deleted_at IS NULL AND d.id = $1 AND d.status = 'failed' RETURNING d.id`,
+      [id],
+    );
+    return rows.length > 0;
+  }
+
+  async deliveryStatus(id: string): Promise<DeliveryStatus | null> {
+    const rows: Array<{ status: DeliveryStatus }> = await this.db.query('SELECT status FROM webhook_deliveries WHERE id = $1', [id]);
+    return rows[0]?.status ?? null;
   }
 
   async markDelivered(id: string, httpStatus: number): Promise<void> {
