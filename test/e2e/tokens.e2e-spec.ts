@@ -73,6 +73,20 @@ describe('tokens and secrets', () => {
     expect(await columnsHolding(body.email)).toEqual(expect.arrayContaining(['users.email']));
   });
 
+  it('forgets Idempotency-Key records after IDEMPOTENCY_TTL_HOURS, by the worker’s scheduled sweep', async () => {
+    const [adminRow] = await api.db.query(`SELECT id FROM users WHERE email = 'admin@labgate.local'`);
+    const stale = `stale-${Date.now()}`;
+    const fresh = `fresh-${Date.now()}`;
+    await api.db.query(
+      `INSERT INTO idempotency_keys (user_id, key, fingerprint, state, response_status, response_body, response_headers, created_at)
+       VALUES ($1, $2, repeat('a', 64), 'done', 201, '{}', '{}', now() - interval '25 hours'),
+              ($1, $3, repeat('b', 64), 'done', 201, '{}', '{}', now() - interval '23 hours')`,
+      [adminRow.id, stale, fresh],
+    );
+    await waitFor('the stale key swept', async () => (await api.db.query('SELECT 1 FROM idempotency_keys WHERE key = $1', [stale])).length === 0, 15000);
+    expect(await api.db.query('SELECT key FROM idempotency_keys WHERE key = $1', [fresh])).toHaveLength(1);
+  });
+
   it('refuses a revoked token on every API process within a second', async () => {
     const user = await createUser(api, 'FRONTEX', ['lead']);
     await bothAnswer(user.token, 200);

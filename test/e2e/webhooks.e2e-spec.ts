@@ -230,7 +230,7 @@ describe('webhooks', () => {
     expect(n).toBe(0);
   });
 
-  it('shows the queue dashboard to admins only', async () => {
+  it('shows the queue dashboard to admins only, read-only, through a short-lived signed session that never holds the token', async () => {
     const chair = await createUser(api, 'EUROPOL', ['chair']);
     expectProblem(await api.http.get('/admin/queues'), 401);
     expectProblem(await api.http.get('/admin/queues').set(chair.auth), 403);
@@ -240,8 +240,38 @@ describe('webhooks', () => {
     const queues = await api.http.get('/admin/queues/api/queues').set(admin);
     expect(queues.status).toBe(200);
     expect(JSON.stringify(queues.body)).toContain('reviews');
-    const viaToken = await api.http.get(`/admin/queues?token=${encodeURIComponent(api.adminToken)}`);
+    expect(JSON.stringify(queues.body)).toMatch(/"readOnlyMode":true/);
+
+    // The one-time ?token= exchange sets a session cookie: signed, 15 minutes, not the token.
+    const second = await createUser(api, 'EUROPOL', ['admin']);
+    const viaToken = await api.http.get(`/admin/queues?token=${encodeURIComponent(second.token)}`);
     expect(viaToken.status).toBe(303);
-    expect(viaToken.headers['set-cookie']?.[0]).toMatch(/^labgate_admin=.*HttpOnly; SameSite=Strict/);
+    const cookie = viaToken.headers['set-cookie']![0]!;
+    expect(cookie).toMatch(/^labgate_admin=v1\.[^;]+; Path=\/admin\/queues; Max-Age=900; HttpOnly; SameSite=Strict$/);
+    expect(cookie).not.toContain(second.token);
+    expect(cookie).not.toContain(encodeURIComponent(second.token));
+    const session = cookie.split(';')[0]!;
+    expect((await api.http.get('/admin/queues/api/queues').set('Cookie', session)).status).toBe(200);
+    // Behind HTTPS the cookie is Secure.
+    const secure = await api.http.get(`/admin/queues?token=${encodeURIComponent(second.token)}`).set('X-Forwarded-Proto', 'https');
+    expect(secure.headers['set-cookie']![0]).toMatch(/; Secure$/);
+
+    // Read-only: no clean, retry, pause or obliterate, whatever the credentials.
+    for (const path of ['/admin/queues/api/queues/pause', '/admin/queues/api/queues/reviews/retry/failed', '/admin/queues/api/queues/reviews/promote']) {
+      expectProblem(await api.http.put(path).set('Cookie', session), 405);
+      expectProblem(await api.http.put(path).set(admin), 405);
+    }
+    expectProblem(await api.http.post('/admin/queues/api/queues/reviews/add').set(admin).send({ name: 'review.deadline', data: {} }), 405);
+    expect((await api.http.get('/admin/queues/api/queues').set(admin)).body.queues.every((q: { isPaused: boolean }) => !q.isPaused)).toBe(true);
+
+    // A forged or tampered session, and one whose token was revoked, open nothing.
+    const [name, value] = session.split('=') as [string, string];
+    const parts = decodeURIComponent(value).split('.');
+    const forged = [parts[0], parts[1], String(Date.now() + 86_400_000), parts[3]].join('.');
+    expectProblem(await api.http.get('/admin/queues/api/queues').set('Cookie', `${name}=${encodeURIComponent(forged)}`), 401);
+    expectProblem(await api.http.get('/admin/queues/api/queues').set('Cookie', `${name}=v1.x.y.z`), 401);
+    expect((await api.http.post(`/v1/users/${second.id}/token-revocation`).set(admin).send()).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 1100));
+    expectProblem(await api.http.get('/admin/queues/api/queues').set('Cookie', session), 401);
   });
 });

@@ -67,6 +67,18 @@ class EnvironmentVariables {
   @Max(86_400_000)
   RECONCILE_STRANDED_AFTER_MS!: number;
 
+  @Transform(numberOr(24))
+  @IsInt({ message: 'must be an integer number of hours' })
+  @Min(1)
+  @Max(8760)
+  IDEMPOTENCY_TTL_HOURS!: number;
+
+  @Transform(numberOr(3_600_000))
+  @IsInt({ message: 'must be an integer number of milliseconds' })
+  @Min(1000)
+  @Max(86_400_000)
+  IDEMPOTENCY_SWEEP_INTERVAL_MS!: number;
+
   @Transform(numberOr(600))
   @IsInt({ message: 'must be an integer number of requests (0 turns the limit off)' })
   @Min(0)
@@ -107,6 +119,9 @@ export interface AppConfig {
   webhookBackoffMs: number;
   auditSealIntervalMs: number;
   rateLimitPerMinute: number;
+  /** Idempotency-Key records are forgotten after this many hours, by a job every sweep interval. */
+  idempotencyTtlHours: number;
+  idempotencySweepIntervalMs: number;
   /** How often the worker re-derives queued work from Postgres. */
   reconcileIntervalMs: number;
   /** A webhook delivery still pending this long after it was made has lost its job. */
@@ -138,6 +153,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     AUDIT_SEAL_INTERVAL_MS: env.AUDIT_SEAL_INTERVAL_MS,
     RATE_LIMIT_PER_MINUTE: env.RATE_LIMIT_PER_MINUTE,
     RECONCILE_INTERVAL_MS: env.RECONCILE_INTERVAL_MS,
+    IDEMPOTENCY_TTL_HOURS: env.IDEMPOTENCY_TTL_HOURS,
+    IDEMPOTENCY_SWEEP_INTERVAL_MS: env.IDEMPOTENCY_SWEEP_INTERVAL_MS,
     RECONCILE_STRANDED_AFTER_MS: env.RECONCILE_STRANDED_AFTER_MS,
     WEBHOOK_ALLOW_HOSTS: env.WEBHOOK_ALLOW_HOSTS,
     WEBHOOK_RESOLVE: env.WEBHOOK_RESOLVE,
@@ -168,6 +185,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     auditSealIntervalMs: raw.AUDIT_SEAL_INTERVAL_MS,
     rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
     reconcileIntervalMs: raw.RECONCILE_INTERVAL_MS,
+    idempotencyTtlHours: raw.IDEMPOTENCY_TTL_HOURS,
+    idempotencySweepIntervalMs: raw.IDEMPOTENCY_SWEEP_INTERVAL_MS,
     reconcileStrandedAfterMs: raw.RECONCILE_STRANDED_AFTER_MS,
     webhookAllowHosts: raw.WEBHOOK_ALLOW_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
     webhookResolve: Object.fromEntries(

@@ -23,6 +23,8 @@ export enum JobName {
   DeliverWebhook = 'webhook.deliver',
   /** Seal the heads of all audit chains into a Merkle root. */
   SealAuditChains = 'audit.seal',
+  /** Forget Idempotency-Key records older than IDEMPOTENCY_TTL_HOURS. */
+  ExpireIdempotencyKeys = 'idempotency.expire',
 }
 
 interface ReviewJob {
@@ -37,6 +39,7 @@ export interface JobPayloads {
   [JobName.CloseReviewTimers]: ReviewJob & { jobIds: string[] };
   [JobName.DeliverWebhook]: { deliveryId: string };
   [JobName.SealAuditChains]: Record<string, never>;
+  [JobName.ExpireIdempotencyKeys]: Record<string, never>;
 }
 
 /** A job's payload; `correlationId` is the id of the request (or job) that caused it. */
@@ -50,6 +53,7 @@ export const QUEUE_OF_JOB: Record<JobName, QueueName> = {
   [JobName.CloseReviewTimers]: QueueName.Reviews,
   [JobName.DeliverWebhook]: QueueName.Notifications,
   [JobName.SealAuditChains]: QueueName.Maintenance,
+  [JobName.ExpireIdempotencyKeys]: QueueName.Maintenance,
 };
 
 export const ALL_JOB_NAMES = Object.values(JobName) as JobName[];

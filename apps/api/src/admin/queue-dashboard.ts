@@ -12,16 +12,21 @@ import { PROBLEM_CONTENT_TYPE, toProblem } from '../http/problem';
 export const DASHBOARD_PATH = '/admin/queues';
 const COOKIE = 'labgate_admin';
 
-function tokenFrom(request: FastifyRequest): string | undefined {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-  if (bearer) return bearer;
+const SESSION_TTL_MS = 15 * 60_000;
+
+function cookieFrom(request: FastifyRequest): string | undefined {
   const cookie = (request.headers.cookie ?? '').split(';').map((c) => c.trim().split('=')).find(([name]) => name === COOKIE);
   return cookie?.[1] ? decodeURIComponent(cookie[1]) : undefined;
 }
 
+const isHttps = (request: FastifyRequest) => request.protocol === 'https' || request.headers['x-forwarded-proto'] === 'https';
+
 /**
- * Bull Board for admins at /admin/queues. A browser cannot send a bearer header, so
- * `/admin/queues?token=…` once sets an HttpOnly, SameSite=Strict cookie scoped to the dashboard.
+ * Bull Board for admins at /admin/queues, read-only (no retry, clean, pause or obliterate: a
+ * job's state is the database's, not the dashboard's). A browser cannot send a bearer header, so
+ * `/admin/queues?token=…` once exchanges the token for a signed session cookie valid 15 minutes
+ * (HttpOnly, SameSite=Strict, Secure behind HTTPS, scoped to the dashboard) that stands for the
+ * token without holding it, and dies with it.
  */
 export async function mountQueueDashboard(app: NestFastifyApplication): Promise<void> {
   const config = app.get<AppConfig>(APP_CONFIG);
@@ -32,14 +37,16 @@ export async function mountQueueDashboard(app: NestFastifyApplication): Promise<
   for (const queue of queues) queue.on('error', () => undefined);
   const serverAdapter = new BullBoardAdapter();
   serverAdapter.setBasePath(DASHBOARD_PATH);
-  createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter });
+  createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode: true })), serverAdapter });
 
   const fastify = app.getHttpAdapter().getInstance();
   await fastify.register(async (scope) => {
     scope.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       const query = request.query as { token?: string };
-      const token = query.token ?? tokenFrom(request);
-      const principal = token ? await auth.resolveToken(token) : null;
+      const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+      const token = query.token ?? bearer;
+      const session = token ? undefined : cookieFrom(request);
+      const principal = token ? await auth.resolveToken(token) : session ? await auth.resolveSession(session) : null;
       const refusal = !principal
         ? new AppError('AUTH.UNAUTHENTICATED', 'The queue dashboard needs an admin token (Bearer header, or ?token= once)')
         : !hasRole(principal, 'admin')
@@ -49,10 +56,14 @@ export async function mountQueueDashboard(app: NestFastifyApplication): Promise<
         const problem = toProblem(refusal, request.id);
         return reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
       }
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        const problem = toProblem(new AppError('REQUEST.METHOD_NOT_ALLOWED', 'The queue dashboard is read-only'), request.id);
+        return reply.status(problem.status).header('allow', 'GET, HEAD').header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+      }
       if (query.token) {
-        return reply
-          .header('set-cookie', `${COOKIE}=${encodeURIComponent(query.token)}; Path=${DASHBOARD_PATH}; HttpOnly; SameSite=Strict`)
-          .redirect(DASHBOARD_PATH, 303);
+        const secure = isHttps(request) ? '; Secure' : '';
+        const cookie = `${COOKIE}=${encodeURIComponent(auth.issueSession(query.token, SESSION_TTL_MS))}; Path=${DASHBOARD_PATH}; Max-Age=${SESSION_TTL_MS / 1000}; HttpOnly; SameSite=Strict${secure}`;
+        return reply.header('set-cookie', cookie).redirect(DASHBOARD_PATH, 303);
       }
     });
     await scope.register(serverAdapter.registerPlugin(), { prefix: DASHBOARD_PATH });

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@labgate/config';
-import { SealService } from '@labgate/core';
+import { IdempotencyService, SealService } from '@labgate/core';
 import { JobName, QueueName } from '@labgate/queue';
 import { HandlerTable, JobHandlers } from './job-registry';
 import { Queues } from './queues';
@@ -11,6 +11,7 @@ export class MaintenanceHandlers extends JobHandlers implements OnApplicationBoo
 
   constructor(
     private readonly seals: SealService,
+    private readonly idempotency: IdempotencyService,
     private readonly queues: Queues,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -24,17 +25,29 @@ export class MaintenanceHandlers extends JobHandlers implements OnApplicationBoo
         this.logger.log(`sealed ${seal.chains} audit chain(s): ${seal.root}`);
         return 'success';
       },
+      [JobName.ExpireIdempotencyKeys]: async () => {
+        const forgotten = await this.idempotency.expire(this.config.idempotencyTtlHours);
+        if (forgotten > 0) this.logger.log(`forgot ${forgotten} Idempotency-Key record(s) older than ${this.config.idempotencyTtlHours} h`);
+        return 'success';
+      },
     };
   }
 
-  /** One scheduler for all workers (upsert is idempotent), sealing every AUDIT_SEAL_INTERVAL_MS. */
+  /**
+   * One scheduler per job for all workers (upsert is idempotent): the audit seal every
+   * AUDIT_SEAL_INTERVAL_MS, the Idempotency-Key sweep every IDEMPOTENCY_SWEEP_INTERVAL_MS.
+   */
   async onApplicationBootstrap(): Promise<void> {
-    try {
-      await this.queues
-        .get(QueueName.Maintenance)
-        .upsertJobScheduler('audit-seal', { every: this.config.auditSealIntervalMs }, { name: JobName.SealAuditChains, data: {}, opts: { removeOnComplete: 100, removeOnFail: 100 } });
-    } catch (err) {
-      this.logger.warn(`could not schedule the audit seal yet (${(err as Error).message}); it is scheduled on the next start`);
+    const schedules: Array<[string, number, JobName]> = [
+      ['audit-seal', this.config.auditSealIntervalMs, JobName.SealAuditChains],
+      ['idempotency-expiry', this.config.idempotencySweepIntervalMs, JobName.ExpireIdempotencyKeys],
+    ];
+    for (const [id, every, name] of schedules) {
+      try {
+        await this.queues.get(QueueName.Maintenance).upsertJobScheduler(id, { every }, { name, data: {}, opts: { removeOnComplete: 100, removeOnFail: 100 } });
+      } catch (err) {
+        this.logger.warn(`could not schedule ${name} yet (${(err as Error).message}); it is scheduled on the next start`);
+      }
     }
   }
 }

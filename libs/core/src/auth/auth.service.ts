@@ -1,4 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { APP_CONFIG, type AppConfig } from '@labgate/config';
 import { Transactor, UsersRepository } from '@labgate/persistence';
 import type { Principal } from '../common/principal';
 import { hashApiToken } from './tokens';
@@ -17,14 +19,44 @@ export class AuthService {
   private readonly logger = new Logger(AuthService.name);
   private readonly cache = new Map<string, { principal: Principal | null; expires: number }>();
 
+  /** Signs dashboard sessions: derived from SECRETS_KEY (shared by every API process), else per process. */
+  private readonly sessionKey: Buffer;
+
   constructor(
     private readonly tx: Transactor,
     private readonly users: UsersRepository,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.sessionKey = config.secretsKey ? createHash('sha256').update(`labgate-session:${config.secretsKey}`).digest() : randomBytes(32);
+  }
 
   /** The user behind a bearer token, or null for an unknown or revoked one. */
   async resolveToken(token: string): Promise<Principal | null> {
-    const hash = hashApiToken(token);
+    return this.resolveHash(hashApiToken(token));
+  }
+
+  /**
+   * A short-lived browser session for the queue dashboard, standing for the token it was made
+   * from (never containing it): `v1.<token hash>.<expiry ms>.<HMAC>`. It dies with the token
+   * (revocation, expiry, deactivation) and after `ttlMs` whatever happens.
+   */
+  issueSession(token: string, ttlMs: number): string {
+    const body = `v1.${hashApiToken(token).toString('base64url')}.${Date.now() + ttlMs}`;
+    return `${body}.${createHmac('sha256', this.sessionKey).update(body).digest('base64url')}`;
+  }
+
+  async resolveSession(session: string): Promise<Principal | null> {
+    const parts = session.split('.');
+    if (parts.length !== 4 || parts[0] !== 'v1') return null;
+    const body = parts.slice(0, 3).join('.');
+    const expected = createHmac('sha256', this.sessionKey).update(body).digest();
+    const given = Buffer.from(parts[3]!, 'base64url');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+    if (!(Number(parts[2]) > Date.now())) return null;
+    return this.resolveHash(Buffer.from(parts[1]!, 'base64url'));
+  }
+
+  private async resolveHash(hash: Buffer): Promise<Principal | null> {
     const key = hash.toString('base64');
     const cached = this.cache.get(key);
     const now = Date.now();

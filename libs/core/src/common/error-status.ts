@@ -7,6 +7,7 @@ import type { AppErrorCode } from './app-error';
  */
 export const STATUS_BY_CODE: Record<AppErrorCode | DomainErrorCode, number> = {
   'REQUEST.INVALID': 400,
+  'REQUEST.METHOD_NOT_ALLOWED': 405,
   'PAGINATION.INVALID_CURSOR': 400,
   'IDEMPOTENCY.KEY_INVALID': 400,
   'PILOT.INVALID': 400,
