@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AgenciesRepository, PG_UNIQUE_VIOLATION, pgCode } from '@labgate/persistence';
+import { AgenciesRepository, PG_UNIQUE_VIOLATION, pgCode, Transactor } from '@labgate/persistence';
 import { AppError } from '../common/app-error';
 import { invalidCursor, Page, pageSize } from '../common/pagination';
 
@@ -10,11 +10,15 @@ export interface AgencyView {
 
 @Injectable()
 export class AgenciesService {
-  constructor(private readonly agencies: AgenciesRepository) {}
+  constructor(
+    private readonly agencies: AgenciesRepository,
+    private readonly tx: Transactor,
+  ) {}
 
   async create(input: AgencyView): Promise<AgencyView> {
     try {
-      await this.agencies.insert({ code: input.code, name: input.name });
+      // In a transaction, so an Idempotency-Key's record commits with the agency.
+      await this.tx.run((tx) => this.agencies.insert(tx, { code: input.code, name: input.name }));
     } catch (err) {
       if (pgCode(err) === PG_UNIQUE_VIOLATION) {
         throw new AppError('AGENCY.ALREADY_EXISTS', `Agency ${input.code} already exists`, [

@@ -41,7 +41,8 @@ export class ProgrammesService {
 
   async create(owner: Principal, input: { name: string; envelopeCents: number }): Promise<ProgrammeView> {
     assertCents(input.envelopeCents, 'envelopeCents');
-    return toView(await this.programmes.createProgramme({ name: input.name, ownerId: owner.id, envelopeCents: input.envelopeCents }));
+    // In a transaction, so an Idempotency-Key's record commits with the programme.
+    return toView(await this.tx.run((tx) => this.programmes.createProgramme(tx, { name: input.name, ownerId: owner.id, envelopeCents: input.envelopeCents })));
   }
 
   async get(id: string): Promise<ProgrammeView> {

@@ -88,7 +88,8 @@ export class WebhooksService {
     const url = checkTargetUrl(input.url, this.policy).toString();
     const secret = newSecret();
     try {
-      const row = await this.webhooks.insert({ agency: input.agency ?? admin.agency, url, events: [...new Set(input.events)], secret: this.box.seal(secret), createdBy: admin.id });
+      // In a transaction, so an Idempotency-Key's record commits with the subscription.
+      const row = await this.tx.run((tx) => this.webhooks.insert(tx, { agency: input.agency ?? admin.agency, url, events: [...new Set(input.events)], secret: this.box.seal(secret), createdBy: admin.id }));
       return { id: row.id, agency: row.agency_code, url: row.url, events: row.events, createdAt: row.created_at.toISOString(), deliveries: { pending: 0, delivered: 0, failed: 0 }, secret };
     } catch (err) {
       if (pgCode(err) === PG_FOREIGN_KEY_VIOLATION) {

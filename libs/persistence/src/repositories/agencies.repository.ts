@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, In, MoreThan } from 'typeorm';
+import { Tx } from './tx';
 import { AgencyEntity } from '../entities/agency.entity';
 
 /** The agencies taking part (seeded by a migration; admins add more). */
@@ -7,8 +8,8 @@ import { AgencyEntity } from '../entities/agency.entity';
 export class AgenciesRepository {
   constructor(private readonly db: DataSource) {}
 
-  async insert(agency: { code: string; name: string }): Promise<void> {
-    await this.db.getRepository(AgencyEntity).insert(agency);
+  async insert(tx: Tx, agency: { code: string; name: string }): Promise<void> {
+    await tx.getRepository(AgencyEntity).insert(agency);
   }
 
   /** In code order after `afterCode`, one more than `size` to tell whether more follow. */

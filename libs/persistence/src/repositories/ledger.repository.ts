@@ -46,15 +46,15 @@ export interface MoneyTarget {
 export class LedgerRepository {
   constructor(private readonly db: DataSource) {}
 
-  async createProgramme(input: { name: string; ownerId: string; envelopeCents: number }): Promise<ProgrammeRow> {
-    const result = await this.db
+  async createProgramme(tx: Tx, input: { name: string; ownerId: string; envelopeCents: number }): Promise<ProgrammeRow> {
+    const result = await tx
       .createQueryBuilder()
       .insert()
       .into(ProgrammeEntity)
       .values({ name: input.name, ownerId: input.ownerId, envelopeCents: input.envelopeCents })
       .returning('id')
       .execute();
-    return (await this.findProgramme(this.db.manager, (result.identifiers[0] as { id: string }).id, false))!;
+    return (await this.findProgramme(tx, (result.identifiers[0] as { id: string }).id, false))!;
   }
 
   async findProgramme(tx: Tx, id: string, forUpdate: boolean): Promise<ProgrammeRow | null> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { faultPoint } from './fault-points';
 
 /** A transaction's handle: every repository method that writes, or reads under a lock, takes one. */
 export type Tx = EntityManager;
@@ -32,6 +33,8 @@ export class Transactor {
       if (hook) {
         pending.hook = undefined;
         await hook(tx, result);
+        // A crash here, with the effect and its record written but not committed, loses both.
+        faultPoint('before-commit-with-record');
       }
       return result;
     });

@@ -42,8 +42,8 @@ export const DELIVERY_COLUMNS = rowColumns<DeliveryRow>()('id', 'webhook_id', 'e
 export class WebhooksRepository {
   constructor(private readonly db: DataSource) {}
 
-  async insert(w: { agency: string; url: string; events: string[]; secret: string; createdBy: string }): Promise<WebhookRow> {
-    const [row]: WebhookRow[] = await this.db.query(
+  async insert(tx: Tx, w: { agency: string; url: string; events: string[]; secret: string; createdBy: string }): Promise<WebhookRow> {
+    const [row]: WebhookRow[] = await tx.query(
       'INSERT INTO webhooks (agency_code, url, events, secret, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id, agency_code, url, events, created_at',
       [w.agency, w.url, w.events, w.secret, w.createdBy],
     );
