@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -11,6 +11,8 @@ import { correlationIdFor, CORRELATION_HEADER } from './http/correlation';
 import { sendProblem } from './http/problem.filter';
 import { createValidationPipe } from './http/validation';
 import { runWithCorrelationId } from '@labgate/core';
+import { loadConfig } from '@labgate/config';
+import { clientErrorHandler, installInputGuard } from './http/input-guard';
 
 const frameworkLogger = new NestLogger('HTTP');
 
@@ -29,6 +31,14 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
       return id;
     },
     trustProxy: true,
+    // Slow clients (a body a byte a second, headers a line at a time) get 408 after
+    // REQUEST_TIMEOUT_MS, checked every second (Node's default check runs every 30 s).
+    serverFactory: (handler: RequestListener) => {
+      const timeout = loadConfig().requestTimeoutMs;
+      return createServer({ requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: 1000 }, handler);
+    },
+    // Errors of the HTTP parser (header block too large, malformed request line, timeout) as problem+json.
+    clientErrorHandler,
     // Errors Fastify raises while routing (a path parameter over the length limit → 414, a bad
     // URL) never reach Nest; they get the same problem+json here.
     frameworkErrors: (err: Error, request: FastifyRequest, reply: FastifyReply) => sendProblem(request, reply, err, frameworkLogger),
@@ -43,6 +53,7 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   const fastify = app.getHttpAdapter().getInstance();
   // Everything the request does, down to the outbox rows it writes, knows its correlation id.
   fastify.addHook('onRequest', (request, _reply, done) => runWithCorrelationId(request.id, done));
+  installInputGuard(fastify, (request, reply, err) => sendProblem(request, reply, err, frameworkLogger));
   fastify.addHook('onSend', async (request, reply, payload) => {
     void reply.header(CORRELATION_HEADER, request.id);
     return payload;

@@ -61,6 +61,12 @@ class EnvironmentVariables {
   @Max(3_600_000)
   RECONCILE_INTERVAL_MS!: number;
 
+  @Transform(numberOr(30_000))
+  @IsInt({ message: 'must be an integer number of milliseconds' })
+  @Min(1000)
+  @Max(600_000)
+  REQUEST_TIMEOUT_MS!: number;
+
   @Transform(numberOr(600_000))
   @IsInt({ message: 'must be an integer number of milliseconds' })
   @Min(1000)
@@ -122,6 +128,8 @@ export interface AppConfig {
   /** Idempotency-Key records are forgotten after this many hours, by a job every sweep interval. */
   idempotencyTtlHours: number;
   idempotencySweepIntervalMs: number;
+  /** A request (headers and body) must arrive within this, else 408. */
+  requestTimeoutMs: number;
   /** How often the worker re-derives queued work from Postgres. */
   reconcileIntervalMs: number;
   /** A webhook delivery still pending this long after it was made has lost its job. */
@@ -153,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     AUDIT_SEAL_INTERVAL_MS: env.AUDIT_SEAL_INTERVAL_MS,
     RATE_LIMIT_PER_MINUTE: env.RATE_LIMIT_PER_MINUTE,
     RECONCILE_INTERVAL_MS: env.RECONCILE_INTERVAL_MS,
+    REQUEST_TIMEOUT_MS: env.REQUEST_TIMEOUT_MS,
     IDEMPOTENCY_TTL_HOURS: env.IDEMPOTENCY_TTL_HOURS,
     IDEMPOTENCY_SWEEP_INTERVAL_MS: env.IDEMPOTENCY_SWEEP_INTERVAL_MS,
     RECONCILE_STRANDED_AFTER_MS: env.RECONCILE_STRANDED_AFTER_MS,
@@ -185,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     auditSealIntervalMs: raw.AUDIT_SEAL_INTERVAL_MS,
     rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
     reconcileIntervalMs: raw.RECONCILE_INTERVAL_MS,
+    requestTimeoutMs: raw.REQUEST_TIMEOUT_MS,
     idempotencyTtlHours: raw.IDEMPOTENCY_TTL_HOURS,
     idempotencySweepIntervalMs: raw.IDEMPOTENCY_SWEEP_INTERVAL_MS,
     reconcileStrandedAfterMs: raw.RECONCILE_STRANDED_AFTER_MS,

@@ -23,6 +23,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.WEBHOOK_BACKOFF_MS = '100';
   process.env.AUDIT_SEAL_INTERVAL_MS = '2000';
   process.env.IDEMPOTENCY_SWEEP_INTERVAL_MS = '2000';
+  // Slow clients are cut off after 3 s here (30 s by default), so the test of it is quick.
+  process.env.REQUEST_TIMEOUT_MS = '3000';
   // Test receivers listen on 127.0.0.1 over plain http; a name pinned to another loopback
   // address stands for a public name re-pointed inside after it was subscribed.
   process.env.WEBHOOK_ALLOW_HOSTS = '127.0.0.1';

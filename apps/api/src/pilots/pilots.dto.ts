@@ -17,6 +17,7 @@ import {
   Max,
   Min,
   ValidateNested,
+  IsObject,
 } from 'class-validator';
 import { PILOT_DOMAINS, PilotDomain, SENSITIVITIES, Sensitivity, Stage, STAGES } from '@labgate/domain';
 import { MAX_CENTS, PageOf, PageQueryDto } from '../http/common.dto';
@@ -136,6 +137,7 @@ export class CreatePilotRequestDto {
   partnerAgencies!: string[];
 
   @ApiProperty({ type: TrlDto })
+  @IsObject({ message: '$property must be an object' })
   @ValidateNested()
   @Type(() => TrlDto)
   trl!: TrlDto;
@@ -161,6 +163,7 @@ export class CreatePilotRequestDto {
   sensitivity!: Sensitivity;
 
   @ApiProperty({ type: HeilmeierDto })
+  @IsObject({ message: '$property must be an object' })
   @ValidateNested()
   @Type(() => HeilmeierDto)
   heilmeier!: HeilmeierDto;
@@ -169,6 +172,7 @@ export class CreatePilotRequestDto {
 export class UpdatePilotRequestDto extends PartialType(OmitType(CreatePilotRequestDto, ['heilmeier'] as const)) {
   @ApiPropertyOptional({ type: PartialHeilmeierDto, description: 'The catechism fields given replace the stored ones' })
   @IsOptional()
+  @IsObject({ message: '$property must be an object' })
   @ValidateNested()
   @Type(() => PartialHeilmeierDto)
   heilmeier?: PartialHeilmeierDto;

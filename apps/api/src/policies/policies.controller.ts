@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, ParseEnumPipe, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNumber, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNumber, IsString, Length, Max, Min, ValidateNested, IsObject } from 'class-validator';
 import { Gate, GATES, TALLY_RULES, TallyRule } from '@labgate/domain';
 import { AppError, PoliciesService, Principal } from '@labgate/core';
 import { Caller, Roles } from '../auth/auth.decorators';
@@ -38,6 +38,7 @@ export class GatePolicyRequestDto {
   vetoSeats!: string[];
 
   @ApiProperty({ type: ThresholdsDto })
+  @IsObject({ message: '$property must be an object' })
   @ValidateNested()
   @Type(() => ThresholdsDto)
   thresholds!: ThresholdsDto;

@@ -16,6 +16,7 @@ import {
   Min,
   ValidateBy,
   ValidateNested,
+  IsObject,
 } from 'class-validator';
 import { Outcome, OUTCOMES } from '@labgate/domain';
 import { MAX_CENTS, PageOf, PageQueryDto } from '../http/common.dto';
@@ -96,6 +97,7 @@ export class VoteRequestDto {
   recommendation!: Outcome;
 
   @ApiProperty({ type: ScoresDto })
+  @IsObject({ message: '$property must be an object' })
   @ValidateNested()
   @Type(() => ScoresDto)
   scores!: ScoresDto;

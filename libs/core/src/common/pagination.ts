@@ -23,7 +23,7 @@ export function decodeCursor(cursor: string | undefined): KeysetPosition | null 
       Array.isArray(value) &&
       value.length === 2 &&
       typeof value[0] === 'string' &&
-      !Number.isNaN(Date.parse(value[0])) &&
+      isExactInstant(value[0]) &&
       typeof value[1] === 'string' &&
       UUID.test(value[1])
     ) {
@@ -33,6 +33,13 @@ export function decodeCursor(cursor: string | undefined): KeysetPosition | null 
     // fall through to the error below
   }
   throw invalidCursor();
+}
+
+/** Only the instants this API writes (toISOString, years 1970-9999): nothing Postgres could refuse. */
+function isExactInstant(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(text)) return false;
+  const at = new Date(text);
+  return !Number.isNaN(at.getTime()) && at.toISOString() === text && at.getUTCFullYear() >= 1970;
 }
 
 export function invalidCursor(): AppError {

@@ -1,0 +1,134 @@
+import { connect } from 'node:net';
+import { startApi, TestApi } from './support/api';
+import { createPilot, createProgramme, createUser, expectProblem, pilotBody, TestUser } from './support/fixtures';
+
+/** Raw bytes to the API; resolves with what came back when the server closed the connection. */
+function raw(url: string, bytes: string, keepOpenMs = 0): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let answer = '';
+    let timer: NodeJS.Timeout | undefined;
+    const done = () => {
+      clearTimeout(timer);
+      resolve(answer);
+    };
+    socket.on('data', (d) => (answer += d.toString('utf8')));
+    socket.on('end', done);
+    socket.on('close', done);
+    socket.on('error', reject);
+    socket.write(bytes);
+    if (keepOpenMs === 0) socket.end();
+    else timer = setTimeout(() => socket.destroy(), keepOpenMs);
+  });
+}
+
+function parseRaw(answer: string): { status: number; headers: Record<string, string>; body: Record<string, unknown> } {
+  const [head, body] = answer.split('\r\n\r\n');
+  const lines = head!.split('\r\n');
+  const headers = Object.fromEntries(lines.slice(1).map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+  return { status: Number(lines[0]!.split(' ')[1]), headers, body: JSON.parse(body!) };
+}
+
+/**
+ * Every row of the hostile-input table (issue: hostile input): each answered with a 4xx problem
+ * naming what is wrong, with a correlation id, and nothing stored.
+ */
+describe('hostile input', () => {
+  let api: TestApi;
+  let admin: { Authorization: string };
+  let lead: TestUser;
+  let programmeId: string;
+  const counts = async () => (await api.db.query(`SELECT (SELECT count(*) FROM users)::int AS users, (SELECT count(*) FROM pilots)::int AS pilots`))[0];
+
+  beforeAll(async () => {
+    api = await startApi();
+    admin = { Authorization: `Bearer ${api.adminToken}` };
+    lead = await createUser(api, 'EUROPOL', ['lead', 'funder']);
+    programmeId = await createProgramme(api, lead);
+  });
+  afterAll(() => api.close());
+
+  const user = (overrides: Record<string, unknown>) => ({ name: 'Hostile Input', email: `hostile.${Date.now()}@europol.europa.eu`, agency: 'EUROPOL', roles: ['lead'], ...overrides });
+
+  it.each([
+    ['NUL in a name', { name: 'a\u0000b' }, 'name', /NUL/],
+    ['a lone surrogate in an e-mail', { email: '\ud800@e.eu' }, 'email', /lone surrogate/],
+    ['a lone surrogate in other text', { name: 'Jos\udc00é' }, 'name', /lone surrogate/],
+    ['a C0 control', { name: 'bell\u0007' }, 'name', /control character/],
+    ['a carriage return', { name: 'two\r\nlines' }, 'name', /control character/],
+  ])('refuses %s (400 naming the field), storing nothing', async (_what, overrides, field, why) => {
+    const before = await counts();
+    const res = await api.http.post('/v1/users').set(admin).send(user(overrides));
+    expectProblem(res, 400, 'REQUEST.INVALID');
+    expect(res.body.errors).toEqual([{ field, message: expect.stringMatching(why) }]);
+    expect(res.headers['x-request-id']).toEqual(expect.any(String));
+    expect(await counts()).toEqual(before);
+  });
+
+  it('admits tab and newline, and well-formed astral characters', async () => {
+    const res = await api.http.post('/v1/users').set(admin).send(user({ name: 'Tab\tNew\nline 🛂' }));
+    expect(res.status).toBe(201);
+    expect(res.body.name).toBe('Tab\tNew\nline 🛂');
+  });
+
+  it('refuses arrays for objects and objects for arrays, on create and on edit', async () => {
+    const before = await counts();
+    for (const overrides of [{ heilmeier: [] }, { heilmeier: [pilotBody(programmeId).heilmeier] }, { trl: [] }, { trl: [4, 7] }, { partnerAgencies: { a: 'EUROJUST' } }]) {
+      const res = await api.http.post('/v1/pilots').set(lead.auth).send(pilotBody(programmeId, overrides));
+      expectProblem(res, 400);
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(Object.keys(overrides)[0]);
+    }
+    expect(await counts()).toEqual(before);
+    const pilot = await createPilot(api, lead, programmeId);
+    for (const body of [{ trl: [] }, { heilmeier: [] }]) {
+      expectProblem(await api.http.patch(`/v1/pilots/${pilot.id}`).set(lead.auth).set('If-Match', `"${pilot.version}"`).send(body), 400);
+    }
+  });
+
+  it('refuses cursors Postgres would refuse, before any query', async () => {
+    const forge = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const id = '00000000-0000-4000-8000-000000000000';
+    for (const cursor of ['0', forge(['0', id]), forge(['2024-02-30T00:00:00.000Z', id]), forge(['+275760-09-13T00:00:00.000Z', id]), forge(['2024-01-01', id]), forge(['2024-01-01T00:00:00.000Z', 'x'])]) {
+      for (const path of ['/v1/pilots', '/v1/users', '/v1/programmes', '/v1/me/notifications']) {
+        expectProblem(await api.http.get(path).query({ cursor }).set(path === '/v1/users' ? admin : lead.auth), 400, 'PAGINATION.INVALID_CURSOR');
+      }
+    }
+  });
+
+  it('refuses deep nesting and prototype keys', async () => {
+    const deep = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
+    const res = await api.http.post('/v1/users').set(admin).set('Content-Type', 'application/json').send(deep);
+    expectProblem(res, 400);
+    expect(res.body.detail).toMatch(/nests deeper than 32 levels/);
+    const proto = await api.http.post('/v1/users').set(admin).set('Content-Type', 'application/json').send('{"constructor":{"prototype":{"admin":true}},"name":"x"}');
+    expectProblem(proto, 400);
+  });
+
+  it('refuses form and text bodies with 415', async () => {
+    const before = await counts();
+    expectProblem(await api.http.post('/v1/users').set(admin).type('form').send('name=a&email=b@c.eu&agency=EUROPOL&roles=lead'), 415, 'REQUEST.UNSUPPORTED_MEDIA_TYPE');
+    expectProblem(await api.http.post('/v1/users').set(admin).set('Content-Type', 'text/plain').send('hello'), 415);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('answers HTTP-level errors as problem+json with a correlation id: header block too large, malformed request line, slow request', async () => {
+    const big = await api.http.get('/v1/me').set(admin).set('X-Padding', 'a'.repeat(70_000));
+    expectProblem(big, 431, 'REQUEST.HEADERS_TOO_LARGE');
+    expect(big.headers['x-request-id']).toEqual(expect.any(String));
+
+    const garbage = parseRaw(await raw(api.url, 'GARBAGE\r\n\r\n'));
+    expect(garbage.status).toBe(400);
+    expect(garbage.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(garbage.body).toEqual(expect.objectContaining({ status: 400, code: 'REQUEST.INVALID', correlationId: garbage.headers['x-request-id'] }));
+
+    // A body a byte at a time never completes: the server answers 408 after REQUEST_TIMEOUT_MS (3 s here).
+    const started = Date.now();
+    const slow = parseRaw(
+      await raw(api.url, `POST /v1/users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${api.adminToken}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"na`, 15_000),
+    );
+    expect(slow.status).toBe(408);
+    expect(slow.body).toEqual(expect.objectContaining({ status: 408, code: 'REQUEST.TIMEOUT' }));
+    expect(Date.now() - started).toBeLessThan(10_000);
+  }, 30000);
+});
