@@ -73,6 +73,39 @@ describe('HTTP behaviour', () => {
     );
     const submission = paths['/v1/pilots/{id}/submissions']!.post as { responses: Record<string, unknown> };
     expect(Object.keys(submission.responses)).toContain('202');
+    expect(routes).toEqual(expect.arrayContaining(['GET /v1/reports/portfolio', 'GET /v1/reports/portfolio/{chart}', 'GET /metrics', 'POST /v1/webhooks/{id}/secret-rotation']));
+  });
+
+  it('names every operation as a client calls it, once', async () => {
+    const { paths } = (await api.http.get('/docs-json')).body as { paths: Record<string, Record<string, { operationId: string }>> };
+    const ids = Object.values(paths).flatMap((ops) => Object.values(ops).map((o) => o.operationId));
+    expect(ids.every((id) => /^[a-z][A-Za-z]+$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(paths['/v1/pilots']!.post!.operationId).toBe('createPilot');
+    expect(paths['/v1/gate-reviews/{id}/votes']!.post!.operationId).toBe('castVote');
+    expect(paths['/v1/reports/portfolio']!.get!.operationId).toBe('getPortfolioReport');
+  });
+
+  it('serves Prometheus metrics to admins: request durations by route template, queues, outbox, decisions, deliveries, ledger', async () => {
+    expectProblem(await api.http.get('/metrics'), 401);
+    expectProblem(await api.http.get('/metrics').set(lead.auth), 403);
+    await api.http.get(`/v1/pilots/00000000-0000-4000-8000-000000000000`).set(lead.auth);
+    const res = await api.http.get('/metrics').set('Authorization', `Bearer ${api.adminToken}`);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = res.text;
+    expect(text).toMatch(/labgate_http_request_duration_seconds_bucket\{le="[^"]+",method="GET",route="\/v1\/pilots\/:id",status_code="404"\} \d+/);
+    for (const queue of ['reviews', 'notifications', 'maintenance']) for (const state of ['waiting', 'active', 'delayed', 'failed']) {
+      expect(text).toMatch(new RegExp(`labgate_queue_jobs\\{queue="${queue}",state="${state}"\\} \\d+`));
+    }
+    expect(text).toMatch(/^labgate_outbox_pending \d+$/m);
+    expect(text).toMatch(/^labgate_outbox_oldest_pending_seconds [\d.e+-]+$/m);
+    expect(text).toMatch(/^labgate_ledger_cents\{kind="committed"\} \d+$/m);
+    expect(text).toMatch(/^# TYPE labgate_decisions gauge$/m);
+    expect(text).toMatch(/^# TYPE labgate_webhook_deliveries gauge$/m);
+    // The ledger total is the database's, to the cent.
+    const [{ committed }] = await api.db.query(`SELECT COALESCE(sum(committed_cents), 0)::text AS committed FROM programmes`);
+    expect(/^labgate_ledger_cents\{kind="committed"\} (\d+)$/m.exec(text)![1]).toBe(committed);
   });
 
   it('answers an unknown route with a 404 problem', async () => {

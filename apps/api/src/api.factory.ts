@@ -13,6 +13,8 @@ import { createValidationPipe } from './http/validation';
 import { runWithCorrelationId } from '@labgate/core';
 import { loadConfig } from '@labgate/config';
 import { clientErrorHandler, installInputGuard } from './http/input-guard';
+import { ApiMetrics } from './metrics/api-metrics';
+import { operationIdFor } from './http/operation-ids';
 
 const frameworkLogger = new NestLogger('HTTP');
 
@@ -54,6 +56,11 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   // Everything the request does, down to the outbox rows it writes, knows its correlation id.
   fastify.addHook('onRequest', (request, _reply, done) => runWithCorrelationId(request.id, done));
   installInputGuard(fastify, (request, reply, err) => sendProblem(request, reply, err, frameworkLogger));
+  const metrics = app.get(ApiMetrics);
+  fastify.addHook('onResponse', (request, reply, done) => {
+    metrics.observe(request, reply);
+    done();
+  });
   fastify.addHook('onSend', async (request, reply, payload) => {
     void reply.header(CORRELATION_HEADER, request.id);
     return payload;
@@ -72,6 +79,7 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
       .setVersion('1')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Personal API token' })
       .build(),
+    { operationIdFactory: operationIdFor },
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
   return app;

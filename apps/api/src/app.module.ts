@@ -23,6 +23,8 @@ import { AssignmentsController, GateReviewsController } from './reviews/reviews.
 import { WebhooksController } from './webhooks/webhooks.controller';
 import { ReportsController } from './reports/reports.controller';
 import { DashboardController } from './reports/dashboard.controller';
+import { MetricsController } from './metrics/metrics.controller';
+import { ApiMetrics } from './metrics/api-metrics';
 
 @Module({
   imports: [
@@ -72,6 +74,7 @@ import { DashboardController } from './reports/dashboard.controller';
     WebhooksController,
     ReportsController,
     DashboardController,
+    MetricsController,
   ],
   providers: [
     // Guards run in this order: who is calling, then how often.
@@ -79,6 +82,7 @@ import { DashboardController } from './reports/dashboard.controller';
     { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_FILTER, useClass: ProblemFilter },
     IdempotencyInterceptor,
+    ApiMetrics,
     BootstrapAdmin,
   ],
 })

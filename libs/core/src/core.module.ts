@@ -22,6 +22,7 @@ import { SeatsService } from './workflow/seats.service';
 import { WorkflowService } from './workflow/workflow.service';
 import { ReportsService } from './reports/reports.service';
 import { ReconcilerService } from './reconcile/reconciler.service';
+import { OperationalMetricsService } from './metrics/metrics.service';
 
 const SERVICES = [
   AgenciesService,
@@ -46,6 +47,7 @@ const SERVICES = [
   WorkflowService,
   ReportsService,
   ReconcilerService,
+  OperationalMetricsService,
 ];
 
 /** The services both apps share; the API adds controllers, the worker adds processors. */

@@ -30,3 +30,4 @@ export * from './workflow/withdrawal.service';
 export * from './reports/reports.service';
 export * from './reports/charts';
 export * from './reconcile/reconciler.service';
+export * from './metrics/metrics.service';

@@ -3,6 +3,7 @@ export * from './audit.repository';
 export * from './idempotency.repository';
 export * from './keyset';
 export * from './ledger.repository';
+export * from './metrics.repository';
 export * from './notifications.repository';
 export * from './outbox.repository';
 export * from './pg-errors';

@@ -3,6 +3,7 @@ import { AgenciesRepository } from './agencies.repository';
 import { AuditRepository } from './audit.repository';
 import { IdempotencyRepository } from './idempotency.repository';
 import { LedgerRepository } from './ledger.repository';
+import { MetricsRepository } from './metrics.repository';
 import { NotificationsRepository } from './notifications.repository';
 import { OutboxRepository } from './outbox.repository';
 import { PilotsRepository } from './pilots.repository';
@@ -19,6 +20,7 @@ const REPOSITORIES = [
   AuditRepository,
   IdempotencyRepository,
   LedgerRepository,
+  MetricsRepository,
   NotificationsRepository,
   OutboxRepository,
   PilotsRepository,
