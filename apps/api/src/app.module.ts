@@ -24,6 +24,7 @@ import { WebhooksController } from './webhooks/webhooks.controller';
 import { ReportsController } from './reports/reports.controller';
 import { DashboardController } from './reports/dashboard.controller';
 import { MetricsController } from './metrics/metrics.controller';
+import { ProofsController, TransparencyController } from './transparency/transparency.controller';
 import { ApiMetrics } from './metrics/api-metrics';
 
 @Module({
@@ -75,6 +76,8 @@ import { ApiMetrics } from './metrics/api-metrics';
     ReportsController,
     DashboardController,
     MetricsController,
+    TransparencyController,
+    ProofsController,
   ],
   providers: [
     // Guards run in this order: who is calling, then how often.

@@ -22,6 +22,8 @@ describe('loadConfig', () => {
       webhookResolve: {},
       webhookSecretOverlapHours: 24,
       secretsKey: undefined,
+      checkpointSigningKey: undefined,
+      tlogOrigin: 'labgate.local/audit-log',
     });
   });
 
@@ -68,6 +70,8 @@ describe('loadConfig', () => {
       WEBHOOK_RESOLVE: 'hooks.frontex.eu:192.0.2.10',
       WEBHOOK_SECRET_OVERLAP_HOURS: '48',
       SECRETS_KEY: 'k'.repeat(44),
+      CHECKPOINT_SIGNING_KEY: 'A'.repeat(43) + '=',
+      TLOG_ORIGIN: 'labgate.example.eu/log',
     });
     expect(config).toEqual({
       port: 8080,
@@ -89,6 +93,8 @@ describe('loadConfig', () => {
       webhookResolve: { 'hooks.frontex.eu': '192.0.2.10' },
       webhookSecretOverlapHours: 48,
       secretsKey: 'k'.repeat(44),
+      checkpointSigningKey: 'A'.repeat(43) + '=',
+      tlogOrigin: 'labgate.example.eu/log',
     });
   });
 });

@@ -109,6 +109,15 @@ class EnvironmentVariables {
   @Matches(/^\S{32,}$/, { message: 'must be at least 32 characters without spaces (e.g. openssl rand -base64 32)' })
   SECRETS_KEY?: string;
 
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'must be the base64 of a 32-byte Ed25519 seed (e.g. openssl rand -base64 32)' })
+  CHECKPOINT_SIGNING_KEY?: string;
+
+  @Transform(({ value }) => value || 'labgate.local/audit-log')
+  @Matches(/^[A-Za-z0-9.-]+(\/[A-Za-z0-9._-]+)*$/, { message: 'must look like a schema-less URL, e.g. labgate.example.eu/audit-log' })
+  TLOG_ORIGIN!: string;
+
   @Transform(({ value }) => value || 'info')
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL!: LogLevel;
@@ -141,6 +150,10 @@ export interface AppConfig {
   webhookSecretOverlapHours: number;
   /** Encrypts webhook secrets at rest when set. */
   secretsKey?: string;
+  /** The transparency log's Ed25519 seed (base64); generated and kept in Postgres when unset. */
+  checkpointSigningKey?: string;
+  /** The log's origin line and key name. */
+  tlogOrigin: string;
 }
 
 /** Raised when the environment is unusable; its message is one line naming the variable. */
@@ -169,11 +182,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     WEBHOOK_RESOLVE: env.WEBHOOK_RESOLVE,
     WEBHOOK_SECRET_OVERLAP_HOURS: env.WEBHOOK_SECRET_OVERLAP_HOURS,
     SECRETS_KEY: env.SECRETS_KEY === '' ? undefined : env.SECRETS_KEY,
+    CHECKPOINT_SIGNING_KEY: env.CHECKPOINT_SIGNING_KEY === '' ? undefined : env.CHECKPOINT_SIGNING_KEY,
+    TLOG_ORIGIN: env.TLOG_ORIGIN,
   });
   const errors = validateSync(raw);
   if (errors.length > 0) {
     const lines = errors.map((e) => {
-      const shown = e.property === 'BOOTSTRAP_ADMIN_TOKEN' || e.property === 'SECRETS_KEY' ? '(hidden)' : JSON.stringify(env[e.property]);
+      const shown = ['BOOTSTRAP_ADMIN_TOKEN', 'SECRETS_KEY', 'CHECKPOINT_SIGNING_KEY'].includes(e.property) ? '(hidden)' : JSON.stringify(env[e.property]);
       // The type check says the most; range checks on a non-number only repeat it less clearly.
       const constraints = e.constraints ?? {};
       const key = ['isInt', 'matches', 'isIn', 'isString'].find((k) => k in constraints) ?? Object.keys(constraints)[0];
@@ -210,6 +225,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     ),
     webhookSecretOverlapHours: raw.WEBHOOK_SECRET_OVERLAP_HOURS,
     secretsKey: raw.SECRETS_KEY,
+    checkpointSigningKey: raw.CHECKPOINT_SIGNING_KEY,
+    tlogOrigin: raw.TLOG_ORIGIN,
   };
 }
 

@@ -23,6 +23,7 @@ import { WorkflowService } from './workflow/workflow.service';
 import { ReportsService } from './reports/reports.service';
 import { ReconcilerService } from './reconcile/reconciler.service';
 import { OperationalMetricsService } from './metrics/metrics.service';
+import { TransparencyService } from './transparency/transparency.service';
 
 const SERVICES = [
   AgenciesService,
@@ -48,6 +49,7 @@ const SERVICES = [
   ReportsService,
   ReconcilerService,
   OperationalMetricsService,
+  TransparencyService,
 ];
 
 /** The services both apps share; the API adds controllers, the worker adds processors. */

@@ -31,3 +31,4 @@ export * from './reports/reports.service';
 export * from './reports/charts';
 export * from './reconcile/reconciler.service';
 export * from './metrics/metrics.service';
+export * from './transparency/transparency.service';

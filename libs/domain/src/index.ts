@@ -10,3 +10,4 @@ export * from './pilot-code';
 export * from './visibility';
 export * from './decide';
 export * from './pilot';
+export * from './tlog';

@@ -46,6 +46,11 @@ export const OPERATION_IDS: Record<string, string> = {
   'ReportsController.portfolio': 'getPortfolioReport',
   'ReportsController.chart': 'getPortfolioChart',
   'MetricsController.scrape': 'getMetrics',
+  'TransparencyController.key': 'getTransparencyKey',
+  'TransparencyController.checkpoint': 'getCheckpoint',
+  'TransparencyController.consistency': 'getConsistencyProof',
+  'ProofsController.decision': 'getDecisionProof',
+  'ProofsController.event': 'getAuditEventProof',
 };
 
 export function operationIdFor(controllerKey: string, methodKey: string): string {

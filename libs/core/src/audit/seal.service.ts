@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { merkleRoot } from '@labgate/domain';
 import { AuditRepository, SealRow } from '@labgate/persistence';
+import { TransparencyService } from '../transparency/transparency.service';
 
 export interface SealView {
   id: string;
@@ -17,9 +18,14 @@ const toView = (r: SealRow): SealView => ({ id: r.id, root: r.root, chains: r.ch
  */
 @Injectable()
 export class SealService {
-  constructor(private readonly audit: AuditRepository) {}
+  constructor(
+    private readonly audit: AuditRepository,
+    private readonly transparency: TransparencyService,
+  ) {}
 
+  /** Seals the chain heads, and signs a transparency-log checkpoint over every event so far. */
   async seal(): Promise<SealView> {
+    await this.transparency.checkpoint();
     const heads = await this.audit.heads();
     const root = merkleRoot(heads.map((h) => h.hash));
     return toView(await this.audit.insertSeal(root, heads.map((h) => ({ pilotId: h.pilot_id, seq: h.seq, hash: h.hash }))));

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { bigintCents } from './transformers';
 
 /** One stage a pilot was in: the reports' history, written with every stage change. */
@@ -46,4 +46,31 @@ export class LedgerMovementEntity {
 
   @Column('timestamptz', { default: () => 'now()' })
   at!: Date;
+}
+
+/** A leaf of the transparency log: one audit event, by its index in append order. */
+@Entity('tlog_leaves')
+export class TlogLeafEntity {
+  @PrimaryColumn('bigint') idx!: string;
+  @Column('uuid', { name: 'pilot_id' }) pilotId!: string;
+  @Column('int') seq!: number;
+  @Column('char', { length: 64 }) hash!: string;
+}
+
+/** A signed checkpoint of the transparency log. */
+@Entity('tlog_checkpoints')
+export class TlogCheckpointEntity {
+  @PrimaryColumn('bigint') size!: string;
+  @Column('char', { length: 64 }) root!: string;
+  @Column('text') note!: string;
+  @Column('timestamptz', { name: 'created_at', default: () => 'now()' }) createdAt!: Date;
+}
+
+/** The generated signing key of the log (sealed under SECRETS_KEY when set). */
+@Entity('tlog_keys')
+export class TlogKeyEntity {
+  @PrimaryColumn('smallint') id!: number;
+  @Column('text') origin!: string;
+  @Column('text', { name: 'private_key' }) privateKey!: string;
+  @Column('timestamptz', { name: 'created_at', default: () => 'now()' }) createdAt!: Date;
 }

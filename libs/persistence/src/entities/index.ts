@@ -2,7 +2,7 @@ import { AgencyEntity } from './agency.entity';
 import { ApiTokenEntity } from './api-token.entity';
 import { AuditEventEntity } from './audit-event.entity';
 import { ExpenditureEntity } from './expenditure.entity';
-import { LedgerMovementEntity, StageIntervalEntity } from './history.entities';
+import { LedgerMovementEntity, StageIntervalEntity, TlogCheckpointEntity, TlogKeyEntity, TlogLeafEntity } from './history.entities';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { PilotCodeCounterEntity, PilotEntity } from './pilot.entity';
 import { ProgrammeEntity } from './programme.entity';
@@ -27,6 +27,9 @@ export const ENTITIES = [
   ExpenditureEntity,
   LedgerMovementEntity,
   StageIntervalEntity,
+  TlogCheckpointEntity,
+  TlogKeyEntity,
+  TlogLeafEntity,
   IdempotencyKeyEntity,
   PilotEntity,
   PilotCodeCounterEntity,

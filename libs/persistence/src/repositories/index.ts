@@ -12,6 +12,7 @@ export * from './policies.repository';
 export * from './reconcile.repository';
 export * from './reports.repository';
 export * from './reviews.repository';
+export * from './transparency.repository';
 export * from './tx';
 export * from './users.repository';
 export * from './visibility';

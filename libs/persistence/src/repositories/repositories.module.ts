@@ -11,6 +11,7 @@ import { PoliciesRepository } from './policies.repository';
 import { ReconcileRepository } from './reconcile.repository';
 import { ReportsRepository } from './reports.repository';
 import { ReviewsRepository } from './reviews.repository';
+import { TransparencyRepository } from './transparency.repository';
 import { Transactor } from './tx';
 import { UsersRepository } from './users.repository';
 import { WebhooksRepository } from './webhooks.repository';
@@ -29,6 +30,7 @@ const REPOSITORIES = [
   ReportsRepository,
   ReviewsRepository,
   Transactor,
+  TransparencyRepository,
   UsersRepository,
   WebhooksRepository,
 ];
