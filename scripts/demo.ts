@@ -23,10 +23,10 @@ const RUN = randomBytes(3).toString('hex');
 
 type Json = Record<string, unknown>;
 
-async function call(token: string, method: string, path: string, body?: unknown): Promise<Json> {
+async function call(token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Json> {
   const res = await fetch(`${API}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -148,6 +148,8 @@ async function main(): Promise<void> {
       personalData: p.personalData,
       ...(p.personalData ? { dpiaRef: `DPIA-2026-${RUN}` } : {}),
       sensitivity: p.sensitivity,
+      // AI pilots carry their AI Act class; law-enforcement triage of this kind is high-risk (Annex III).
+      ...(p.domain === 'ai' ? { aiActClass: 'high-risk', friaRef: `FRIA-2026-${RUN}` } : {}),
       heilmeier: {
         objective: p.objective,
         currentPractice: 'Done by hand, per member state, with gaps between agencies.',
@@ -210,6 +212,12 @@ async function main(): Promise<void> {
       await call(pilot.lead.token, 'POST', `/v1/pilots/${pilot.id}/expenditures`, { amountCents, description: `Work package costs ${date.slice(0, 7)}`, spentOn: date });
     }
   };
+  /** The lead records a compliance document (an edit: If-Match the version read). */
+  const record = (title: string, fields: Record<string, string>) => async () => {
+    const pilot = byTitle(title);
+    const current = await call(pilot.lead.token, 'GET', `/v1/pilots/${pilot.id}`);
+    await call(pilot.lead.token, 'PATCH', `/v1/pilots/${pilot.id}`, fields, { 'if-match': `"${String(current.version)}"` });
+  };
   const withdraw = (title: string, lessonsLearned: string) => async () => {
     const pilot = byTitle(title);
     await call(pilot.lead.token, 'POST', `/v1/pilots/${pilot.id}/withdrawal`, { lessonsLearned });
@@ -262,6 +270,7 @@ async function main(): Promise<void> {
     { date: '2026-09-14', what: 'propose post-quantum migration', run: propose(4) },
     { date: '2026-09-21', what: 'JIT ledger to testing', run: votes(JIT, all) },
     monthly('2026-09-30', [JIT, ART, FAKE], 1_000_000),
+    { date: '2026-09-28', what: 'antiquities: security accreditation obtained', run: record(ART, { securityAccreditationRef: `EU-SEC-ACC-2026-${RUN}` }) },
     { date: '2026-10-05', what: 'antiquities to the accelerate gate', run: submit(ART, 10_000_000) },
     { date: '2026-10-19', what: 'antiquities accelerated', run: votes(ART, all) },
     monthly('2026-10-31', [JIT, ART, FAKE], 1_000_000),

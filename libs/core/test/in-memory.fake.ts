@@ -64,7 +64,7 @@ export class InMemoryWorld {
       lead_agency: 'EUROPOL', lead_id: nextId(), partner_agencies: ['FRONTEX'], programme_id: programme.id, trl_current: 4, trl_target: 7,
       budget_requested_cents: '1000000', committed_cents: '0', spent_cents: '0', personal_data: true, dpia_ref: 'DPIA-1', sensitivity: 'limited',
       heilmeier: { objective: 'o', currentPractice: 'c', novelty: 'n', impact: 'i', risks: 'r', cost: 'c', schedule: 's', exams: [] },
-      lessons_learned: null, version: 1, stage_entered_at: now, created_at: now, updated_at: now, ...over,
+      compliance: { aiActClass: 'limited' }, lessons_learned: null, version: 1, stage_entered_at: now, created_at: now, updated_at: now, ...over,
     };
     this.pilots.set(row.id, row);
     return row;

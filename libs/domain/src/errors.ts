@@ -14,7 +14,9 @@ export type DomainErrorCode =
   | 'BUDGET.ENVELOPE_EXCEEDED'
   | 'SPEND.OVER_COMMITTED'
   | 'REVIEW.REVIEWER_INELIGIBLE'
-  | 'TALLY.INVALID';
+  | 'TALLY.INVALID'
+  | 'COMPLIANCE.PROHIBITED'
+  | 'COMPLIANCE.PREREQUISITES_MISSING';
 
 export interface FieldProblem {
   field: string;

@@ -11,3 +11,4 @@ export * from './visibility';
 export * from './decide';
 export * from './pilot';
 export * from './tlog';
+export * from './compliance';

@@ -643,3 +643,15 @@ describe('tally properties', () => {
     );
   });
 });
+
+describe('tally: locked exams', () => {
+  it('escalates a go over a failed exam to the chair', () => {
+    expect(summary(tally(fundReview(['fund', 'fund', 'fund', 'fund', 'fund'], { failedExams: ['mid-term'] })))).toEqual({ status: 'escalated', reason: 'failed-exam' });
+  });
+
+  it('leaves revise and abandon over a failed exam to the votes, and a go with every exam passed', () => {
+    expect(summary(tally(fundReview(['revise', 'revise', 'revise', 'fund', 'fund'], { failedExams: ['mid-term'] })))).toEqual({ status: 'decided', outcome: 'revise', reason: 'majority' });
+    expect(summary(tally(fundReview(['abandon', 'abandon', 'abandon', 'fund', 'fund'], { failedExams: ['final'] })))).toEqual({ status: 'decided', outcome: 'abandon', reason: 'majority' });
+    expect(summary(tally(fundReview(['fund', 'fund', 'fund', 'fund', 'fund'], { failedExams: [] })))).toEqual({ status: 'decided', outcome: 'fund', reason: 'majority' });
+  });
+});

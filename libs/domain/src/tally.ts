@@ -25,6 +25,8 @@ export interface TallyInput {
   votes: CastVote[];
   round: number;
   atDeadline: boolean;
+  /** Exams the submission reports as failed: a go over them is the chair's to give. */
+  failedExams?: readonly string[];
 }
 
 export type TallyStatus = 'pending' | 'decided' | 'escalated';
@@ -38,6 +40,7 @@ export const TALLY_REASONS = [
   'below-threshold',
   'max-rounds',
   'no-quorum',
+  'failed-exam',
 ] as const;
 export type TallyReason = (typeof TALLY_REASONS)[number];
 
@@ -211,6 +214,10 @@ export function tally(input: TallyInput): TallyResult {
     verdict = { outcome: 'revise', reason: 'below-threshold' };
   }
 
+  // The exams were pre-registered and locked: going on past a failed one needs the chair.
+  if (isGo(gate, verdict.outcome) && (input.failedExams?.length ?? 0) > 0) {
+    return { ...base, status: 'escalated', reason: 'failed-exam' };
+  }
   // Past the last round another revise would loop forever; a person has to say go or stop.
   if (verdict.outcome === 'revise' && isLastRound(input.round, policy.maxRounds)) {
     return { ...base, status: 'escalated', reason: 'max-rounds' };

@@ -19,7 +19,7 @@ import {
   ValidateNested,
   IsObject,
 } from 'class-validator';
-import { PILOT_DOMAINS, PilotDomain, SENSITIVITIES, Sensitivity, Stage, STAGES } from '@labgate/domain';
+import { AI_ACT_CLASSES, AiActClass, PILOT_DOMAINS, PilotDomain, SENSITIVITIES, Sensitivity, Stage, STAGES } from '@labgate/domain';
 import { MAX_CENTS, PageOf, PageQueryDto } from '../http/common.dto';
 
 const TEXT_MAX = 20_000;
@@ -167,6 +167,34 @@ export class CreatePilotRequestDto {
   @ValidateNested()
   @Type(() => HeilmeierDto)
   heilmeier!: HeilmeierDto;
+
+  @ApiPropertyOptional({ enum: AI_ACT_CLASSES, description: 'EU AI Act class; needed before any gate for ai and biometrics pilots; prohibited → 422' })
+  @IsOptional()
+  @IsIn(AI_ACT_CLASSES)
+  aiActClass?: AiActClass;
+
+  @ApiPropertyOptional({ description: 'Fundamental-rights impact assessment reference; a high-risk AI pilot needs it before the test gate' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  friaRef?: string;
+
+  @ApiPropertyOptional({ description: 'Real-world testing plan reference; a high-risk AI pilot tested outside a sandbox needs it before the test gate' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  realWorldTestingPlanRef?: string;
+
+  @ApiPropertyOptional({ description: 'Whether the testing stage runs outside a regulatory sandbox (default false)' })
+  @IsOptional()
+  @IsBoolean()
+  testingOutsideSandbox?: boolean;
+
+  @ApiPropertyOptional({ description: 'Security accreditation reference; needed before the accelerate gate' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  securityAccreditationRef?: string;
 }
 
 export class UpdatePilotRequestDto extends PartialType(OmitType(CreatePilotRequestDto, ['heilmeier'] as const)) {
@@ -250,6 +278,11 @@ export class PilotResponseDto {
   @ApiProperty({ type: String, nullable: true }) dpiaRef!: string | null;
   @ApiProperty({ enum: SENSITIVITIES }) sensitivity!: Sensitivity;
   @ApiProperty({ type: HeilmeierDto }) heilmeier!: HeilmeierDto;
+  @ApiProperty({ enum: AI_ACT_CLASSES, nullable: true }) aiActClass!: AiActClass | null;
+  @ApiProperty({ type: String, nullable: true }) friaRef!: string | null;
+  @ApiProperty({ type: String, nullable: true }) realWorldTestingPlanRef!: string | null;
+  @ApiProperty() testingOutsideSandbox!: boolean;
+  @ApiProperty({ type: String, nullable: true }) securityAccreditationRef!: string | null;
   @ApiProperty({ type: String, nullable: true }) lessonsLearned!: string | null;
   @ApiProperty({ description: 'Also the ETag' }) version!: number;
   @ApiProperty({ format: 'date-time' }) stageEnteredAt!: string;

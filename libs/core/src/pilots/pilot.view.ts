@@ -1,4 +1,4 @@
-import type { Heilmeier, PilotDomain, Sensitivity, Stage } from '@labgate/domain';
+import type { AiActClass, Heilmeier, PilotDomain, Sensitivity, Stage } from '@labgate/domain';
 import type { PilotRow } from '@labgate/persistence';
 
 export interface PilotView {
@@ -20,6 +20,12 @@ export interface PilotView {
   dpiaRef: string | null;
   sensitivity: Sensitivity;
   heilmeier: Heilmeier;
+  /** AI Act class (ai and biometrics pilots) and the compliance documents' references. */
+  aiActClass: AiActClass | null;
+  friaRef: string | null;
+  realWorldTestingPlanRef: string | null;
+  testingOutsideSandbox: boolean;
+  securityAccreditationRef: string | null;
   lessonsLearned: string | null;
   version: number;
   stageEnteredAt: string;
@@ -47,6 +53,11 @@ export function toPilotView(r: PilotRow): PilotView {
     dpiaRef: r.dpia_ref,
     sensitivity: r.sensitivity,
     heilmeier: r.heilmeier,
+    aiActClass: r.compliance?.aiActClass ?? null,
+    friaRef: r.compliance?.friaRef ?? null,
+    realWorldTestingPlanRef: r.compliance?.realWorldTestingPlanRef ?? null,
+    testingOutsideSandbox: r.compliance?.testingOutsideSandbox ?? false,
+    securityAccreditationRef: r.compliance?.securityAccreditationRef ?? null,
     lessonsLearned: r.lessons_learned,
     version: r.version,
     stageEnteredAt: r.stage_entered_at.toISOString(),

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { formatPilotCode, Heilmeier, PilotDomain, requireLive, Stage } from '@labgate/domain';
+import { checkNotProhibited, Compliance, formatPilotCode, Heilmeier, PilotDomain, requireLive, Stage } from '@labgate/domain';
 import { LedgerRepository, PilotFields, PilotRow, PilotsRepository, ReviewsRepository, Transactor, Tx } from '@labgate/persistence';
 import { AgenciesService } from '../agencies/agencies.service';
 import { AuditService } from '../audit/audit.service';
@@ -10,7 +10,7 @@ import type { Principal } from '../common/principal';
 import { PilotView, toPilotView } from './pilot.view';
 
 /** A proposal as a lead writes it (the DPIA reference is optional unless personal data is processed). */
-export type PilotInput = Omit<PilotFields, 'dpiaRef'> & { dpiaRef?: string | null };
+export type PilotInput = Omit<PilotFields, 'dpiaRef' | 'compliance'> & { dpiaRef?: string | null } & Compliance;
 
 export type PilotPatch = Partial<Omit<PilotInput, 'heilmeier'>> & { heilmeier?: Partial<Heilmeier> };
 
@@ -40,12 +40,15 @@ export class PilotsService {
     await this.checkPartners(lead.agency, partners);
     checkPersonalData(input.personalData, input.dpiaRef);
     checkTrl(input.trl);
+    const compliance = complianceOf(input);
+    checkNotProhibited(compliance);
     const year = new Date().getUTCFullYear();
     const number = await this.pilots.nextCodeNumber(year);
     return this.tx.run(async (tx) => {
       await this.requireProgramme(tx, input.programmeId);
       const row = await this.pilots.insert(tx, {
         ...input,
+        compliance,
         partnerAgencies: partners,
         dpiaRef: input.dpiaRef ?? null,
         code: formatPilotCode(year, number),
@@ -101,6 +104,12 @@ export class PilotsService {
         throw new AppError('PILOT.STALE', `The pilot has changed since you read it (now version ${row.version}); read it again`);
       }
       requireLive(row.stage, 'edited');
+      // The exams are pre-registered: locked once the pilot went to its first gate.
+      if (patch.heilmeier?.exams !== undefined && (await this.reviews.idsOfPilot(id)).length > 0) {
+        throw new AppError('PILOT.EXAMS_LOCKED', 'The exams were locked when the pilot went to its first gate; they cannot be edited', [
+          { field: 'heilmeier.exams', message: 'locked since the fund gate opened' },
+        ]);
+      }
       const current = toPilotView(row);
       const next = { ...current, ...dropUndefined(patch), heilmeier: { ...current.heilmeier, ...dropUndefined(patch.heilmeier ?? {}) } };
       if (patch.personalData === false && patch.dpiaRef === undefined) next.dpiaRef = current.dpiaRef;
@@ -120,7 +129,9 @@ export class PilotsService {
       if (seatShaping.length > 0 && (await this.reviews.hasOpenReview(tx, id))) {
         throw new AppError('GATE.REVIEW_OPEN', `${current.code} is under gate review: ${seatShaping.join(', ')} cannot change until it is decided`);
       }
-      const updated = await this.pilots.update(tx, id, { ...next, dpiaRef: next.dpiaRef ?? null });
+      const compliance = complianceOf(next);
+      checkNotProhibited(compliance);
+      const updated = await this.pilots.update(tx, id, { ...next, compliance, dpiaRef: next.dpiaRef ?? null });
       await this.audit.append(tx, { pilotId: id, actor: lead.id, action: 'pilot.edited', payload: { changes: dropUndefined(patch) } });
       return toPilotView(updated);
     });
@@ -188,4 +199,15 @@ function etagMatches(ifMatch: string, version: number): boolean {
 
 function dropUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** The compliance references among a pilot's fields, only those given. */
+function complianceOf(fields: Compliance): Compliance {
+  const out: Compliance = {};
+  if (fields.aiActClass) out.aiActClass = fields.aiActClass;
+  if (fields.friaRef) out.friaRef = fields.friaRef;
+  if (fields.realWorldTestingPlanRef) out.realWorldTestingPlanRef = fields.realWorldTestingPlanRef;
+  if (fields.testingOutsideSandbox !== undefined) out.testingOutsideSandbox = fields.testingOutsideSandbox;
+  if (fields.securityAccreditationRef) out.securityAccreditationRef = fields.securityAccreditationRef;
+  return out;
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { canSeeVote, checkOutcome, Outcome, requireGate, Scores, seatsFor, validateScores, validateSubmission, voteContentHash } from '@labgate/domain';
+import { canSeeVote, checkOutcome, Outcome, requireGate, Scores, seatsFor, validateScores, requirePrerequisites, validateSubmission, voteContentHash } from '@labgate/domain';
 import { JobName } from '@labgate/queue';
 import { AssignmentStatus, Evidence, LockedReview, PoliciesRepository, ReviewsRepository, Transactor, Tx } from '@labgate/persistence';
 import { AuditService } from '../audit/audit.service';
@@ -54,6 +54,7 @@ export class ReviewsService {
         committedCents: Number(pilot.committed_cents),
         report: input.report,
       });
+      requirePrerequisites({ domain: pilot.domain, compliance: pilot.compliance ?? {} }, gate);
 
       const { policy } = await this.policies.find(gate, tx);
       const round = (await this.reviews.decidedRounds(tx, pilot.id, gate)) + 1;

@@ -74,7 +74,8 @@ export class WorkflowService {
         recommendation: v.recommendation,
         scores: { excellence: Number(v.excellence), impact: Number(v.impact), implementation: Number(v.implementation) },
       }));
-      const result = tally({ gate: review.gate, policy: review.policy, seats, votes: cast, round: review.round, atDeadline });
+      const failedExams = (review.evidence.examResults ?? []).filter((r) => !r.passed).map((r) => r.exam);
+      const result = tally({ gate: review.gate, policy: review.policy, seats, votes: cast, round: review.round, atDeadline, failedExams });
       if (result.status === 'pending') {
         await this.reviews.saveTally(tx, review.id, result);
         return 'success';

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import type { Heilmeier, PilotDomain, Sensitivity, Stage } from '@labgate/domain';
+import type { Compliance, Heilmeier, PilotDomain, Sensitivity, Stage } from '@labgate/domain';
 import { bigintCents } from './transformers';
 
 @Entity('pilots')
@@ -63,6 +63,9 @@ export class PilotEntity {
 
   @Column('jsonb')
   heilmeier!: Heilmeier;
+
+  @Column('jsonb', { default: () => "'{}'" })
+  compliance!: Compliance;
 
   @Column('text', { name: 'lessons_learned', nullable: true })
   lessonsLearned!: string | null;

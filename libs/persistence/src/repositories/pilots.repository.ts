@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { Heilmeier, PilotDomain, Sensitivity, Stage } from '@labgate/domain';
+import type { Compliance, Heilmeier, PilotDomain, Sensitivity, Stage } from '@labgate/domain';
 import { keysetCondition, PageRequest } from './keyset';
 import { rowColumns } from './row-columns';
 import { preparedQuery, Tx, updateReturning } from './tx';
@@ -27,6 +27,7 @@ export interface PilotRow {
   dpia_ref: string | null;
   sensitivity: Sensitivity;
   heilmeier: Heilmeier;
+  compliance: Compliance;
   lessons_learned: string | null;
   version: number;
   stage_entered_at: Date;
@@ -37,7 +38,7 @@ export interface PilotRow {
 export const PILOT_COLUMNS = rowColumns<PilotRow>()(
   'id', 'code', 'title', 'summary', 'domain', 'stage', 'lead_agency', 'lead_id', 'partner_agencies', 'programme_id',
   'trl_current', 'trl_target', 'budget_requested_cents', 'committed_cents', 'spent_cents', 'personal_data', 'dpia_ref',
-  'sensitivity', 'heilmeier', 'lessons_learned', 'version', 'stage_entered_at', 'created_at', 'updated_at',
+  'sensitivity', 'heilmeier', 'compliance', 'lessons_learned', 'version', 'stage_entered_at', 'created_at', 'updated_at',
 );
 
 export function pilotColumns(alias: string): string {
@@ -57,6 +58,7 @@ export interface PilotFields {
   dpiaRef: string | null;
   sensitivity: Sensitivity;
   heilmeier: Heilmeier;
+  compliance: Compliance;
 }
 
 export interface PilotListFilter {
@@ -89,13 +91,13 @@ export class PilotsRepository {
   async insert(tx: Tx, pilot: PilotFields & { code: string; leadAgency: string; leadId: string }): Promise<PilotRow> {
     const [row]: PilotRow[] = await tx.query(
       `INSERT INTO pilots AS p (code, title, summary, domain, lead_agency, lead_id, partner_agencies, programme_id,
-          trl_current, trl_target, trl_initial, budget_requested_cents, personal_data, dpia_ref, sensitivity, heilmeier)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $9, $11, $12, $13, $14, $15)
+          trl_current, trl_target, trl_initial, budget_requested_cents, personal_data, dpia_ref, sensitivity, heilmeier, compliance)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $9, $11, $12, $13, $14, $15, $16)
        RETURNING ${pilotColumns('p')}`,
       [
         pilot.code, pilot.title, pilot.summary, pilot.domain, pilot.leadAgency, pilot.leadId, pilot.partnerAgencies, pilot.programmeId,
         pilot.trl.current, pilot.trl.target, pilot.budgetRequestedCents, pilot.personalData, pilot.dpiaRef, pilot.sensitivity,
-        JSON.stringify(pilot.heilmeier),
+        JSON.stringify(pilot.heilmeier), JSON.stringify(pilot.compliance),
       ],
     );
     // Its history starts with it: the proposal interval, in the same transaction.
@@ -108,11 +110,11 @@ export class PilotsRepository {
       tx,
       `UPDATE pilots p SET title = $2, summary = $3, domain = $4, programme_id = $5, partner_agencies = $6,
           trl_current = $7, trl_target = $8, budget_requested_cents = $9, personal_data = $10, dpia_ref = $11,
-          sensitivity = $12, heilmeier = $13, version = version + 1, updated_at = now()
+          sensitivity = $12, heilmeier = $13, compliance = $14, version = version + 1, updated_at = now()
         WHERE p.id = $1 RETURNING ${pilotColumns('p')}`,
       [
         id, pilot.title, pilot.summary, pilot.domain, pilot.programmeId, pilot.partnerAgencies, pilot.trl.current, pilot.trl.target,
-        pilot.budgetRequestedCents, pilot.personalData, pilot.dpiaRef, pilot.sensitivity, JSON.stringify(pilot.heilmeier),
+        pilot.budgetRequestedCents, pilot.personalData, pilot.dpiaRef, pilot.sensitivity, JSON.stringify(pilot.heilmeier), JSON.stringify(pilot.compliance),
       ],
     );
     return row!;
