@@ -61,6 +61,27 @@ describe('compliance and locked exams', () => {
     expect((await api.http.post(`/v1/pilots/${pilot.id}/submissions`).set(cast.lead.auth).send(submission(1_000_000, 7))).status).toBe(202);
   }, 60000);
 
+  it('takes its prerequisites from the gate policy, which chairs edit', async () => {
+    const policy = (await api.http.get('/v1/gate-policies/test').set(cast.chair.auth)).body;
+    expect(policy.prerequisites).toEqual(['aiActClass', 'friaRef', 'realWorldTestingPlanRef']);
+    const { gate: _g, updatedAt: _u, updatedBy: _b, ...body } = policy;
+    try {
+      const put = await api.http.put('/v1/gate-policies/test').set(cast.chair.auth).send({ ...body, prerequisites: ['aiActClass'] });
+      expect(put.status).toBe(200);
+      expect(put.body.prerequisites).toEqual(['aiActClass']);
+      expectProblem(await api.http.put('/v1/gate-policies/test').set(cast.chair.auth).send({ ...body, prerequisites: ['horoscope'] }), 400);
+      const pilot = await proposePilot(api, cast, { domain: 'biometrics', aiActClass: 'high-risk' });
+      await passGate(pilot.id, 1_000_000);
+      // Without friaRef: this policy does not ask for it; the review snapshots the policy.
+      const opened = await api.http.post(`/v1/pilots/${pilot.id}/submissions`).set(cast.lead.auth).send(submission(0, 6));
+      expect(opened.status).toBe(202);
+      const review = (await api.http.get(`/v1/gate-reviews/${opened.body.gateReviewId}`).set(cast.chair.auth)).body;
+      expect(review.policy.prerequisites).toEqual(['aiActClass']);
+    } finally {
+      expect((await api.http.put('/v1/gate-policies/test').set(cast.chair.auth).send(body)).status).toBe(200);
+    }
+  }, 60000);
+
   it('locks the exams when the fund gate opens, and sends a go over a failed exam to the chair', async () => {
     const pilot = await proposePilot(api, cast);
     const exams = [{ name: 'mid-term', metric: 'items traced', target: '≥ 95 %', dueBy: '2027-05-31' }];

@@ -67,7 +67,11 @@ describe('queued review workflow (API + worker + Postgres + Redis)', () => {
     expect((await settled(api, cast, test.id)).decision!.outcome).toBe('test');
     expect((await pilotOf(pilot.id)).stage).toBe('testing');
 
-    // accelerate: the second tranche.
+    // accelerate: the second tranche, once the security accreditation is on record (DESIGN §4b).
+    expectProblem(await api.http.post(`/v1/pilots/${pilot.id}/submissions`).set(cast.lead.auth).send(submission(30_000_000, 7)), 422, 'COMPLIANCE.PREREQUISITES_MISSING');
+    const current = await api.http.get(`/v1/pilots/${pilot.id}`).set(cast.lead.auth);
+    const accredited = await api.http.patch(`/v1/pilots/${pilot.id}`).set(cast.lead.auth).set('If-Match', current.headers.etag).send({ securityAccreditationRef: 'EU-SEC-ACC-2026-12' });
+    expect(accredited.status).toBe(200);
     const acc = await seated(api, cast, await submit(api, cast, pilot.id, 30_000_000, 7));
     await voteAll(api, cast, acc, () => ({ recommendation: 'accelerate', scores: { excellence: 5, impact: 5, implementation: 4.5 } }));
     expect((await settled(api, cast, acc.id)).decision!.outcome).toBe('accelerate');

@@ -1,3 +1,4 @@
+import { PREREQUISITES, type Prerequisite } from './compliance';
 import { DomainError, FieldProblem } from './errors';
 
 export const TALLY_RULES = ['majority', 'unanimous'] as const;
@@ -18,6 +19,8 @@ export interface GatePolicy {
   vetoSeats: string[];
   thresholds: Thresholds;
   maxRounds: number;
+  /** Compliance prerequisites of the gate; the gate's defaults when absent. */
+  prerequisites?: Prerequisite[];
 }
 
 /** A year: a longer SLA is a typo, and the deadline job's delay must stay representable. */
@@ -137,6 +140,21 @@ export function validatePolicy(input: GatePolicy): GatePolicy {
     problems.push({ field: 'maxRounds', message: `must be an integer from 1 to ${MAX_ROUNDS_LIMIT}` });
   }
 
+  const prerequisites: Prerequisite[] = [];
+  if (raw.prerequisites !== undefined) {
+    if (!Array.isArray(raw.prerequisites)) {
+      problems.push({ field: 'prerequisites', message: 'must be an array of prerequisite names' });
+    } else {
+      raw.prerequisites.forEach((name: unknown, index: number) => {
+        if (!(PREREQUISITES as readonly unknown[]).includes(name)) {
+          problems.push({ field: `prerequisites[${index}]`, message: `must be one of ${PREREQUISITES.join(', ')}` });
+        } else if (!prerequisites.includes(name as Prerequisite)) {
+          prerequisites.push(name as Prerequisite);
+        }
+      });
+    }
+  }
+
   if (problems.length > 0) {
     throw new DomainError('POLICY.INVALID', 'Gate policy is invalid', problems);
   }
@@ -154,5 +172,6 @@ export function validatePolicy(input: GatePolicy): GatePolicy {
       total: thresholds.total as number,
     },
     maxRounds: maxRounds as number,
+    ...(raw.prerequisites !== undefined ? { prerequisites } : {}),
   };
 }

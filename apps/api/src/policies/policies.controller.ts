@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Param, ParseEnumPipe, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNumber, IsString, Length, Max, Min, ValidateNested, IsObject } from 'class-validator';
-import { Gate, GATES, TALLY_RULES, TallyRule } from '@labgate/domain';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Max, Min, ValidateNested, IsObject } from 'class-validator';
+import { Gate, GATES, PREREQUISITES, Prerequisite, TALLY_RULES, TallyRule } from '@labgate/domain';
 import { AppError, PoliciesService, Principal } from '@labgate/core';
 import { Caller, Roles } from '../auth/auth.decorators';
 
@@ -46,6 +46,13 @@ export class GatePolicyRequestDto {
   @ApiProperty({ example: 2 })
   @IsInt()
   maxRounds!: number;
+
+  @ApiPropertyOptional({ enum: PREREQUISITES, isArray: true, description: 'Compliance references a submission to this gate needs (each applies only to the pilots it concerns); the gate’s defaults when absent' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(PREREQUISITES.length)
+  @IsIn(PREREQUISITES, { each: true })
+  prerequisites?: Prerequisite[];
 }
 
 export class GatePolicyResponseDto extends GatePolicyRequestDto {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Gate, GatePolicy, validatePolicy } from '@labgate/domain';
+import { DEFAULT_PREREQUISITES, Gate, GatePolicy, validatePolicy } from '@labgate/domain';
 import { GatePolicyEntity, PoliciesRepository } from '@labgate/persistence';
 import type { Principal } from '../common/principal';
 
@@ -10,7 +10,13 @@ export interface GatePolicyView extends GatePolicy {
 }
 
 
-const toView = (r: GatePolicyEntity): GatePolicyView => ({ gate: r.gate, ...r.policy, updatedAt: r.updatedAt.toISOString(), updatedBy: r.updatedBy });
+const toView = (r: GatePolicyEntity): GatePolicyView => ({
+  gate: r.gate,
+  ...r.policy,
+  prerequisites: r.policy.prerequisites ?? [...DEFAULT_PREREQUISITES[r.gate]],
+  updatedAt: r.updatedAt.toISOString(),
+  updatedBy: r.updatedBy,
+});
 
 /** Gate policies are data, edited by chairs; each review runs under the snapshot it opened with. */
 @Injectable()

@@ -54,9 +54,9 @@ export class ReviewsService {
         committedCents: Number(pilot.committed_cents),
         report: input.report,
       });
-      requirePrerequisites({ domain: pilot.domain, compliance: pilot.compliance ?? {} }, gate);
-
       const { policy } = await this.policies.find(gate, tx);
+      requirePrerequisites({ domain: pilot.domain, compliance: pilot.compliance ?? {} }, gate, policy.prerequisites);
+
       const round = (await this.reviews.decidedRounds(tx, pilot.id, gate)) + 1;
       const dueAt = new Date(Date.now() + policy.slaHours * HOUR_MS);
       const evidence: Evidence = { trl: input.trl, examResults: input.examResults, report: input.report, trancheCents: input.trancheCents };
