@@ -26,6 +26,7 @@ import { DashboardController } from './reports/dashboard.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { ProofsController, TransparencyController } from './transparency/transparency.controller';
 import { ApiMetrics } from './metrics/api-metrics';
+import { AuthFailureLimiter } from './auth/auth-failures';
 
 @Module({
   imports: [
@@ -86,6 +87,7 @@ import { ApiMetrics } from './metrics/api-metrics';
     { provide: APP_FILTER, useClass: ProblemFilter },
     IdempotencyInterceptor,
     ApiMetrics,
+    AuthFailureLimiter,
     BootstrapAdmin,
   ],
 })

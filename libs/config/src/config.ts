@@ -85,6 +85,11 @@ class EnvironmentVariables {
   @Max(86_400_000)
   IDEMPOTENCY_SWEEP_INTERVAL_MS!: number;
 
+  @Transform(numberOr(30))
+  @IsInt({ message: 'must be an integer number of failures (0 turns the limit off)' })
+  @Min(0)
+  AUTH_FAILURES_PER_MINUTE!: number;
+
   @Transform(numberOr(600))
   @IsInt({ message: 'must be an integer number of requests (0 turns the limit off)' })
   @Min(0)
@@ -134,6 +139,8 @@ export interface AppConfig {
   webhookBackoffMs: number;
   auditSealIntervalMs: number;
   rateLimitPerMinute: number;
+  /** Failed authentications per client address and minute before 429 (shared through Redis). */
+  authFailuresPerMinute: number;
   /** Idempotency-Key records are forgotten after this many hours, by a job every sweep interval. */
   idempotencyTtlHours: number;
   idempotencySweepIntervalMs: number;
@@ -173,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     WEBHOOK_BACKOFF_MS: env.WEBHOOK_BACKOFF_MS,
     AUDIT_SEAL_INTERVAL_MS: env.AUDIT_SEAL_INTERVAL_MS,
     RATE_LIMIT_PER_MINUTE: env.RATE_LIMIT_PER_MINUTE,
+    AUTH_FAILURES_PER_MINUTE: env.AUTH_FAILURES_PER_MINUTE,
     RECONCILE_INTERVAL_MS: env.RECONCILE_INTERVAL_MS,
     REQUEST_TIMEOUT_MS: env.REQUEST_TIMEOUT_MS,
     IDEMPOTENCY_TTL_HOURS: env.IDEMPOTENCY_TTL_HOURS,
@@ -208,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webhookBackoffMs: raw.WEBHOOK_BACKOFF_MS,
     auditSealIntervalMs: raw.AUDIT_SEAL_INTERVAL_MS,
     rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: raw.AUTH_FAILURES_PER_MINUTE,
     reconcileIntervalMs: raw.RECONCILE_INTERVAL_MS,
     requestTimeoutMs: raw.REQUEST_TIMEOUT_MS,
     idempotencyTtlHours: raw.IDEMPOTENCY_TTL_HOURS,

@@ -33,6 +33,7 @@ export default async function globalSetup(): Promise<void> {
   // The suites drive thousands of requests a minute through a few tokens: no limit here; the
   // rate-limit test runs an API of its own with one.
   process.env.RATE_LIMIT_PER_MINUTE = '0';
+  process.env.AUTH_FAILURES_PER_MINUTE = '0';
   assertThrowaway(process.env.DATABASE_URL);
   await ensureDatabase(process.env.DATABASE_URL);
   await runMigrations(process.env.DATABASE_URL);

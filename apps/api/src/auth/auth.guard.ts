@@ -1,9 +1,10 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Role } from '@labgate/domain';
 import { AppError, AuthService, hasRole, Principal } from '@labgate/core';
 import { PUBLIC_ROUTE, REQUIRED_ROLES } from './auth.decorators';
+import { AuthFailureLimiter } from './auth-failures';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
@@ -13,6 +14,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
+    private readonly failures: AuthFailureLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -20,10 +22,22 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
 
     const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
+    // An address that keeps failing is stopped before any token lookup.
+    const wait = await this.failures.retryAfter(request.ip);
+    if (wait > 0) {
+      void context.switchToHttp().getResponse<FastifyReply>().header('retry-after', String(wait));
+      throw new HttpException('Too many failed authentications from this address; try again later', HttpStatus.TOO_MANY_REQUESTS);
+    }
     const match = BEARER.exec(request.headers.authorization ?? '');
-    if (!match) throw new AppError('AUTH.UNAUTHENTICATED', 'Send your API token as "Authorization: Bearer <token>"');
+    if (!match) {
+      await this.failures.recordFailure(request.ip);
+      throw new AppError('AUTH.UNAUTHENTICATED', 'Send your API token as "Authorization: Bearer <token>"');
+    }
     const principal = await this.auth.resolveToken(match[1]!);
-    if (!principal) throw new AppError('AUTH.UNAUTHENTICATED', 'The API token is unknown or revoked');
+    if (!principal) {
+      await this.failures.recordFailure(request.ip);
+      throw new AppError('AUTH.UNAUTHENTICATED', 'The API token is unknown or revoked');
+    }
     request.principal = principal;
 
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(REQUIRED_ROLES, targets);

@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { APP_CONFIG, AppConfig } from '@labgate/config';
-import { OperationalMetricsService } from '@labgate/core';
+import { AuthService, OperationalMetricsService } from '@labgate/core';
 import { QueueName, redisOptions } from '@labgate/queue';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
@@ -23,6 +23,7 @@ export class ApiMetrics implements OnModuleDestroy {
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly operational: OperationalMetricsService,
+    auth: AuthService,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'labgate_api_' });
     this.duration = new Histogram({
@@ -36,6 +37,14 @@ export class ApiMetrics implements OnModuleDestroy {
       const queue = new Queue(name, { connection: redisOptions(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }), prefix: config.queuePrefix });
       queue.on('error', () => undefined);
       return queue;
+    });
+    new Gauge({
+      name: 'labgate_auth_token_lookups',
+      help: 'API tokens this process looked up in the database (cache misses)',
+      registers: [this.registry],
+      collect() {
+        this.set(auth.tokenLookups);
+      },
     });
     const queues = this.queues;
     new Gauge({

@@ -18,6 +18,8 @@ const CACHE_MAX = 10_000;
 export class AuthService {
   private readonly logger = new Logger(AuthService.name);
   private readonly cache = new Map<string, { principal: Principal | null; expires: number }>();
+  /** Token lookups that reached the database, for the metrics. */
+  tokenLookups = 0;
 
   /** Signs dashboard sessions: derived from SECRETS_KEY (shared by every API process), else per process. */
   private readonly sessionKey: Buffer;
@@ -61,6 +63,7 @@ export class AuthService {
     const cached = this.cache.get(key);
     const now = Date.now();
     if (cached && cached.expires > now) return cached.principal;
+    this.tokenLookups++;
     const row = await this.users.byTokenHash(hash);
     const principal = row ? { id: row.id, name: row.name, email: row.email, agency: row.agency_code, roles: row.roles } : null;
     // Unknown tokens are not remembered: a token created a moment ago must work at once.
