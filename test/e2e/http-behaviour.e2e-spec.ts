@@ -108,6 +108,20 @@ describe('HTTP behaviour', () => {
     expect(/^labgate_ledger_cents\{kind="committed"\} (\d+)$/m.exec(text)![1]).toBe(committed);
   });
 
+  it('sends security headers on every response, and a CSP on every HTML page', async () => {
+    for (const res of [await api.http.get('/v1/me').set(lead.auth), await api.http.get('/v1/nothing').set(lead.auth), await api.http.get('/health/live')]) {
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['strict-transport-security']).toMatch(/max-age=31536000/);
+    }
+    for (const page of ['/docs', '/reports', `/admin/queues?token=${encodeURIComponent(api.adminToken)}`]) {
+      const res = await api.http.get(page).redirects(1);
+      expect(res.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
+    }
+    expect((await api.http.get('/reports')).headers['content-security-policy']).toMatch(/script-src 'self';/);
+  });
+
   it('answers an unknown route with a 404 problem', async () => {
     expectProblem(await api.http.get('/v1/nothing-here').set(lead.auth), 404, 'ROUTE.NOT_FOUND');
     expectProblem(await api.http.get('/nowhere'), 404);
