@@ -13,12 +13,16 @@ const text = async (res: Promise<{ status: number; text: string }>) => {
   return r.text;
 };
 
-/** `npm run verify` on a file: its exit code and its one line. */
-function verify(proof: string, key: string): { code: number | null; line: string } {
+const written = (content: string) => {
   mkdirSync(LOG_DIR, { recursive: true });
   const file = path.join(LOG_DIR, `proof-${process.pid}-${Math.random().toString(36).slice(2)}.txt`);
-  writeFileSync(file, proof);
-  const run = spawnSync(process.execPath, [path.join(DIST_ROOT, 'scripts/verify.js'), file, '--key', key], { encoding: 'utf8' });
+  writeFileSync(file, content);
+  return file;
+};
+
+/** `npm run verify` on a file: its exit code and its one line. */
+function verify(proof: string, key: string, extra: string[] = []): { code: number | null; line: string } {
+  const run = spawnSync(process.execPath, [path.join(DIST_ROOT, 'scripts/verify.js'), written(proof), '--key', key, ...extra], { encoding: 'utf8' });
   return { code: run.status, line: (run.stdout + run.stderr).trim() };
 }
 
@@ -98,6 +102,14 @@ describe('transparency log and proofs', () => {
     const forged = Buffer.from(b.root);
     forged[5]! ^= 1;
     expect(verifyConsistency(a.size, b.size, a.root, forged, proof)).toBe(false);
+    // The same, offline, with the verifier.
+    const proofText = proof.map((h) => `${h.toString('base64')}\n`).join('');
+    expect(verify(proofText, vkey, ['--from', written(earlier), '--to', written(later)])).toEqual({ code: 0, line: `verified: ${b.origin} at size ${b.size} extends size ${a.size}` });
+    expect(verify(proofText, vkey, ['--from', written(later), '--to', written(earlier)]).code).toBe(1);
+    expect(verify(proofText, vkey, ['--from', written(earlier), '--to', written(later.replace(b.root.toString('base64'), forged.toString('base64')))])).toEqual({
+      code: 1,
+      line: expect.stringMatching(/is not a checkpoint signed by this key$/),
+    });
     expectProblem(await api.http.get('/v1/transparency/consistency').query({ from: b.size, to: a.size }).set(cast.lead.auth), 400);
     expectProblem(await api.http.get('/v1/transparency/checkpoint').query({ size: 10_000_000 }).set(cast.lead.auth), 404);
   });
