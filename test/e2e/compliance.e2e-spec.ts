@@ -61,6 +61,24 @@ describe('compliance and locked exams', () => {
     expect((await api.http.post(`/v1/pilots/${pilot.id}/submissions`).set(cast.lead.auth).send(submission(1_000_000, 7))).status).toBe(202);
   }, 60000);
 
+  it('counts the pilots blocked at their next gate in the funders’ report, as of any date', async () => {
+    const own = await createCast(api);
+    const report = async (asOf?: string) =>
+      (await api.http.get('/v1/reports/portfolio').query({ programmeId: own.programmeId, ...(asOf ? { asOf } : {}) }).set(own.chair.auth)).body.compliance;
+    const lead = own.lead;
+    const created = await api.http.post('/v1/pilots').set(lead.auth).send(pilotBody(own.programmeId, { domain: 'ai', partnerAgencies: [own.partnerAgency] }));
+    expect(created.status).toBe(201);
+    await api.http.post('/v1/pilots').set(lead.auth).send(pilotBody(own.programmeId, { domain: 'blockchain', partnerAgencies: [own.partnerAgency] }));
+    expect(await report()).toEqual({ blockedPilots: 1, medianDaysBlocked: 0, byPrerequisite: { aiActClass: 1 } });
+    await new Promise((r) => setTimeout(r, 20));
+    const before = new Date().toISOString();
+    await new Promise((r) => setTimeout(r, 20));
+    const edited = await api.http.patch(`/v1/pilots/${created.body.id}`).set(lead.auth).set('If-Match', created.headers.etag).send({ aiActClass: 'high-risk' });
+    expect(edited.status).toBe(200);
+    expect(await report()).toEqual({ blockedPilots: 0, medianDaysBlocked: null, byPrerequisite: {} });
+    expect((await report(before)).blockedPilots).toBe(1);
+  });
+
   it('takes its prerequisites from the gate policy, which chairs edit', async () => {
     const policy = (await api.http.get('/v1/gate-policies/test').set(cast.chair.auth)).body;
     expect(policy.prerequisites).toEqual(['aiActClass', 'friaRef', 'realWorldTestingPlanRef']);

@@ -24,6 +24,7 @@ import { ReportsService } from './reports/reports.service';
 import { ReconcilerService } from './reconcile/reconciler.service';
 import { OperationalMetricsService } from './metrics/metrics.service';
 import { TransparencyService } from './transparency/transparency.service';
+import { ComplianceTracker } from './compliance/compliance-tracker.service';
 
 const SERVICES = [
   AgenciesService,
@@ -50,6 +51,7 @@ const SERVICES = [
   ReconcilerService,
   OperationalMetricsService,
   TransparencyService,
+  ComplianceTracker,
 ];
 
 /** The services both apps share; the API adds controllers, the worker adds processors. */

@@ -32,3 +32,4 @@ export * from './reports/charts';
 export * from './reconcile/reconciler.service';
 export * from './metrics/metrics.service';
 export * from './transparency/transparency.service';
+export * from './compliance/compliance-tracker.service';

@@ -18,6 +18,7 @@ import { SeatsService } from '../src/workflow/seats.service';
 import { WithdrawalService } from '../src/workflow/withdrawal.service';
 import { WorkflowService } from '../src/workflow/workflow.service';
 import { InMemoryWorld, partial } from './in-memory.fake';
+import { ComplianceTracker } from '../src/compliance/compliance-tracker.service';
 
 function wire(world: InMemoryWorld) {
   const tx = world.transactor();
@@ -26,9 +27,11 @@ function wire(world: InMemoryWorld) {
   const outbox = new OutboxService(world.outboxRepository());
   const events = new EventsService(world.notificationsRepository(), world.webhooksRepository(), outbox);
   const audit = new AuditService(world.auditRepository(), world.pilotsRepository());
-  const ledger = new Ledger(ledgerRepo, world.pilotsRepository());
+  // Compliance stretches are not what these tests are about (the e2e test covers them).
+  const compliance = partial<ComplianceTracker>({ refresh: async () => undefined }, 'ComplianceTracker');
+  const ledger = new Ledger(ledgerRepo, world.pilotsRepository(), compliance);
   const decisions = new DecisionService(reviewsRepo, world.usersRepository(['chair-1']), ledger, audit, events, outbox);
-  const pilots = new PilotsService(tx, world.pilotsRepository(), reviewsRepo, ledgerRepo, partial<AgenciesService>({}, 'AgenciesService'), audit);
+  const pilots = new PilotsService(tx, world.pilotsRepository(), reviewsRepo, ledgerRepo, partial<AgenciesService>({}, 'AgenciesService'), audit, compliance);
   return {
     workflow: new WorkflowService(tx, reviewsRepo, decisions, partial<SeatsService>({}, 'SeatsService'), events, outbox),
     reviews: new ReviewsService(tx, reviewsRepo, partial({}, 'PoliciesRepository'), pilots, decisions, audit, outbox),

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { checkSpend, MoneyState, StageChange } from '@labgate/domain';
 import { ExpenditureRow, LedgerRepository, PilotRow, PilotsRepository, Tx } from '@labgate/persistence';
 import { AppError } from '../common/app-error';
+import { ComplianceTracker } from '../compliance/compliance-tracker.service';
 
 /**
  * The one place where a pilot's stage and money move: commits, releases and spend, and the stage
@@ -15,6 +16,7 @@ export class Ledger {
   constructor(
     private readonly money: LedgerRepository,
     private readonly pilots: PilotsRepository,
+    private readonly compliance: ComplianceTracker,
   ) {}
 
   /**
@@ -44,6 +46,8 @@ export class Ledger {
         trl: abandoned ? undefined : context.trl,
         lessonsLearned: abandoned ? context.lessonsLearned : undefined,
       });
+      // The next gate asks for other documents (or none, once abandoned or accelerated).
+      await this.compliance.refresh(tx, { id: pilot.id, domain: pilot.domain, stage: change.toStage, compliance: pilot.compliance });
     }
   }
 

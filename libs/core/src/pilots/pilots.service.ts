@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { checkNotProhibited, Compliance, formatPilotCode, Heilmeier, PilotDomain, requireLive, Stage } from '@labgate/domain';
 import { LedgerRepository, PilotFields, PilotRow, PilotsRepository, ReviewsRepository, Transactor, Tx } from '@labgate/persistence';
 import { AgenciesService } from '../agencies/agencies.service';
+import { ComplianceTracker } from '../compliance/compliance-tracker.service';
 import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
 import { pilotNotFound } from '../common/not-found';
@@ -33,6 +34,7 @@ export class PilotsService {
     private readonly programmes: LedgerRepository,
     private readonly agencies: AgenciesService,
     private readonly audit: AuditService,
+    private readonly compliance: ComplianceTracker,
   ) {}
 
   async create(lead: Principal, input: PilotInput): Promise<PilotView> {
@@ -56,6 +58,7 @@ export class PilotsService {
         leadId: lead.id,
       });
       const pilot = toPilotView(row);
+      await this.compliance.refresh(tx, row);
       await this.audit.append(tx, {
         pilotId: pilot.id,
         actor: lead.id,
@@ -132,6 +135,7 @@ export class PilotsService {
       const compliance = complianceOf(next);
       checkNotProhibited(compliance);
       const updated = await this.pilots.update(tx, id, { ...next, compliance, dpiaRef: next.dpiaRef ?? null });
+      await this.compliance.refresh(tx, updated);
       await this.audit.append(tx, { pilotId: id, actor: lead.id, action: 'pilot.edited', payload: { changes: dropUndefined(patch) } });
       return toPilotView(updated);
     });

@@ -66,6 +66,8 @@ export interface PortfolioReport {
     scoreSpread: { excellence: number | null; impact: number | null; implementation: number | null };
   };
   meanTrlGain: number | null;
+  /** Pilots that cannot go to their next gate for lack of a compliance prerequisite, at asOf. */
+  compliance: { blockedPilots: number; medianDaysBlocked: number | null; byPrerequisite: Record<string, number> };
   sealRoot: string | null;
   digest: string;
 }
@@ -122,7 +124,7 @@ export class ReportsService {
   async portfolio(reader: Principal, filters: ReportFilters): Promise<PortfolioReport> {
     const scope = await this.scope(reader, filters);
     const body = await this.reports.snapshot(async (s) => {
-      const [counts, money, burn, funnel, timing, kills, lessons, seats, hygiene, sealRoot] = await sequential([
+      const [counts, money, burn, funnel, timing, kills, lessons, seats, hygiene, blocks, sealRoot] = await sequential([
         () => this.reports.pilots(s, scope),
         () => this.reports.money(s, scope),
         () => this.reports.burn(s, scope),
@@ -132,6 +134,7 @@ export class ReportsService {
         () => this.reports.lessons(s, scope, reader),
         () => this.reports.seats(s, scope),
         () => this.reports.hygiene(s, scope),
+        () => this.reports.complianceBlocks(s, scope),
         () => this.reports.sealRoot(s, scope.asOf),
       ] as const);
 
@@ -197,6 +200,11 @@ export class ReportsService {
           scoreSpread: { excellence: num(hygiene.excellence), impact: num(hygiene.impact), implementation: num(hygiene.implementation) },
         },
         meanTrlGain: num(hygiene.trl_gain),
+        compliance: {
+          blockedPilots: blocks.find((b) => b.item === null)?.blocked ?? 0,
+          medianDaysBlocked: num(blocks.find((b) => b.item === null)?.median_days ?? null),
+          byPrerequisite: sortKeys(Object.fromEntries(blocks.filter((b) => b.item !== null).map((b) => [b.item!, b.blocked]))),
+        },
         sealRoot,
       };
       return report;

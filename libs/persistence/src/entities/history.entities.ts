@@ -74,3 +74,14 @@ export class TlogKeyEntity {
   @Column('text', { name: 'private_key' }) privateKey!: string;
   @Column('timestamptz', { name: 'created_at', default: () => 'now()' }) createdAt!: Date;
 }
+
+/** A stretch during which a pilot lacked a compliance prerequisite of its next gate. */
+@Entity('compliance_blocks')
+export class ComplianceBlockEntity {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' }) id!: string;
+  @Column('uuid', { name: 'pilot_id' }) pilotId!: string;
+  @Column('text') gate!: string;
+  @Column('text', { array: true }) missing!: string[];
+  @Column('timestamptz', { default: () => 'now()' }) since!: Date;
+  @Column('timestamptz', { nullable: true }) until!: Date | null;
+}

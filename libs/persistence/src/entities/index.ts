@@ -2,7 +2,7 @@ import { AgencyEntity } from './agency.entity';
 import { ApiTokenEntity } from './api-token.entity';
 import { AuditEventEntity } from './audit-event.entity';
 import { ExpenditureEntity } from './expenditure.entity';
-import { LedgerMovementEntity, StageIntervalEntity, TlogCheckpointEntity, TlogKeyEntity, TlogLeafEntity } from './history.entities';
+import { ComplianceBlockEntity, LedgerMovementEntity, StageIntervalEntity, TlogCheckpointEntity, TlogKeyEntity, TlogLeafEntity } from './history.entities';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { PilotCodeCounterEntity, PilotEntity } from './pilot.entity';
 import { ProgrammeEntity } from './programme.entity';
@@ -25,6 +25,7 @@ export const ENTITIES = [
   ApiTokenEntity,
   AuditEventEntity,
   ExpenditureEntity,
+  ComplianceBlockEntity,
   LedgerMovementEntity,
   StageIntervalEntity,
   TlogCheckpointEntity,

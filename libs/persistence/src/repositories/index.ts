@@ -1,5 +1,6 @@
 export * from './agencies.repository';
 export * from './audit.repository';
+export * from './compliance.repository';
 export * from './idempotency.repository';
 export * from './keyset';
 export * from './ledger.repository';

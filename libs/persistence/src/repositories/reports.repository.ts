@@ -224,6 +224,20 @@ export class ReportsRepository {
     return row!;
   }
 
+  /** Pilots blocked at their next gate by a missing compliance prerequisite at asOf (one row per missing item; item null: all). */
+  complianceBlocks(s: ReportSnapshot, scope: ReportScope): Promise<Array<{ item: string | null; blocked: number; median_days: string | null }>> {
+    return s.query(
+      `${withScope()}, open AS (
+         SELECT b.pilot_id, b.missing, extract(epoch FROM $1 - b.since) / 86400 AS days
+           FROM compliance_blocks b JOIN scope sc ON sc.id = b.pilot_id
+          WHERE b.since <= $1 AND (b.until IS NULL OR b.until > $1))
+       SELECT NULL AS item, count(*)::int AS blocked, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY days)::numeric, 2)::text AS median_days FROM open
+       UNION ALL
+       SELECT item, count(*)::int, NULL FROM open, unnest(open.missing) AS item GROUP BY item`,
+      params(scope),
+    );
+  }
+
   async sealRoot(s: ReportSnapshot, asOf: Date): Promise<string | null> {
     const [row] = await s.query<{ root: string }>('SELECT root FROM chain_seals WHERE sealed_at <= $1 ORDER BY sealed_at DESC, id DESC LIMIT 1', [asOf]);
     return row?.root ?? null;

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { AgenciesRepository } from './agencies.repository';
 import { AuditRepository } from './audit.repository';
+import { ComplianceRepository } from './compliance.repository';
 import { IdempotencyRepository } from './idempotency.repository';
 import { LedgerRepository } from './ledger.repository';
 import { MetricsRepository } from './metrics.repository';
@@ -19,6 +20,7 @@ import { WebhooksRepository } from './webhooks.repository';
 const REPOSITORIES = [
   AgenciesRepository,
   AuditRepository,
+  ComplianceRepository,
   IdempotencyRepository,
   LedgerRepository,
   MetricsRepository,
