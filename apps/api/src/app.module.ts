@@ -41,7 +41,7 @@ import { AuthFailureLimiter } from './auth/auth-failures';
           genReqId: (req) => (req as { id?: string }).id ?? 'unknown',
           customProps: () => ({ app: 'api' }),
           autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
-          redact: ['req.headers.authorization', 'req.headers.cookie'],
+          redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
           serializers: {
             // The queue dashboard's one-time ?token= must not end up in the logs.
             req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.replace(/([?&]token=)[^&]*/g, '$1[redacted]') }),
