@@ -2,7 +2,7 @@
  * LabGate's benchmark suite: the DESIGN §7 targets for reads, writes, the queue and memory,
  * measured against the built API and worker running as processes on a throwaway database and
  * Redis prefix. Every throughput is a ratio to a reference measured in the same run on the same
- * machine (a bare Fastify server, pgbench), because app, databases and load generator share two
+ * machine (a bare NestJS app and a bare Fastify server, pgbench), because app, databases and load generator share two
  * cores and absolute numbers would say more about the machine than about LabGate.
  *
  *   npm run build && node dist/test/bench/run.js
@@ -159,7 +159,11 @@ async function measure(ctx: Context, server: HttpProcess, requests: PreparedRequ
   return withCpu(server, () => closedLoop({ url: server.url, connections, requests, seconds }));
 }
 
-/** 1. Reads against a bare Fastify server with the same JSON and against pgbench -S. */
+/**
+ * 1. The framework, then reads: LabGate's liveness against a bare NestJS-on-Fastify app's constant
+ * route; the reads against the same bare NestJS app serving the same JSON (the target), a bare
+ * Fastify server serving it (reported), and pgbench -S.
+ */
 async function reads(ctx: Context): Promise<void> {
   const { options, stack, api, cast, report } = ctx;
   progress(`reads: proposing ${READ_PILOTS} pilots`);
@@ -179,15 +183,21 @@ async function reads(ctx: Context): Promise<void> {
   const items = (page as { items?: unknown[] }).items?.length;
   if (items !== 20) throw new Error(`the list page has ${items} items, expected 20`);
   const reference = await stack.startReference({ pilot, page });
+  const nest = await stack.startNestReference({ pilot, page });
+
+  progress('framework: GET /health/live, LabGate then bare NestJS');
+  const liveness = readRequests(cast, '/health/live');
+  const framework = { app: await measure(ctx, stack.api!, liveness), nest: await measure(ctx, nest, liveness), fastify: await measure(ctx, reference, readRequests(cast, '/health')) };
 
   const measured = [];
   for (const e of endpoints) {
-    progress(`reads: ${e.name}, LabGate then the bare Fastify reference`);
+    progress(`reads: ${e.name}, LabGate, bare NestJS, bare Fastify`);
     const app = await measure(ctx, stack.api!, e.requests);
+    const bareNest = await measure(ctx, nest, e.requests);
     const bare = await measure(ctx, reference, e.requests);
-    measured.push({ ...e, app, bare });
+    measured.push({ ...e, app, bareNest, bare });
   }
-  await reference.stop();
+  await Promise.all([reference.stop(), nest.stop()]);
   progress('reads: pgbench -S');
   const pgS = await runPgbench(stack.pgbenchUrl, 'select-only', options.connections, options.seconds);
 
@@ -198,13 +208,22 @@ async function reads(ctx: Context): Promise<void> {
     open.push(await openLoop({ url: stack.api!.url, requests: m.requests, rate, seconds: options.seconds, connections: options.connections }));
   }
 
+  report.section(`Framework: closed loop, ${options.connections} connections, ${options.seconds} s`);
+  report.info('GET /health/live (LabGate)', describe(framework.app));
+  report.info('  bare NestJS on Fastify, one constant route', describe(framework.nest));
+  report.info('  bare Fastify, one constant route', describe(framework.fastify));
+  report.check('  LabGate liveness / bare NestJS', fmt.pct(framework.app.rps / framework.nest.rps), '>= 90 %', framework.app.rps / framework.nest.rps >= 0.9);
+  report.info('  bare NestJS / bare Fastify', fmt.pct(framework.nest.rps / framework.fastify.rps));
+
   report.section(`Reads: closed loop, ${options.connections} connections, ${options.seconds} s`);
   report.info('pgbench -S (select-only)', fmt.rate(pgS.tps, 'tps'));
   measured.forEach((m, i) => {
     const o = open[i]!;
     report.info(`${m.name}`, describe(m.app));
+    report.info(`  bare NestJS, same JSON from memory`, describe(m.bareNest));
     report.info(`  bare Fastify, same JSON from memory`, describe(m.bare));
-    report.check(`  ${m.name} / bare Fastify`, fmt.pct(m.app.rps / m.bare.rps), '>= 50 %', m.app.rps / m.bare.rps >= 0.5);
+    report.check(`  ${m.name} / bare NestJS`, fmt.pct(m.app.rps / m.bareNest.rps), '>= 50 %', m.app.rps / m.bareNest.rps >= 0.5);
+    report.info(`  ${m.name} / bare Fastify`, fmt.pct(m.app.rps / m.bare.rps));
     report.check(`  ${m.name} / pgbench -S`, fmt.pct(m.app.rps / pgS.tps), '>= 25 %', m.app.rps / pgS.tps >= 0.25);
     const clean = o.non2xx === 0 && o.errors === 0;
     report.check(

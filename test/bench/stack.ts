@@ -9,8 +9,10 @@ import { runMigrations } from '@labgate/migrations';
 import { QueueName } from '@labgate/queue';
 import type { BenchOptions } from './options';
 import { AppProcess, HttpProcess, startApiProcess, startHttpProcess, startWorkerProcess } from '../support/processes';
+import { API_NODE_FLAGS } from '../../scripts/node-flags';
 
 const REFERENCE_ENTRY = 'test/bench/reference-server.js';
+const NEST_REFERENCE_ENTRY = 'test/bench/reference-nest.js';
 
 /** Only databases named like this are ever dropped by the bench. */
 const THROWAWAY = /^labgate_bench_[a-z0-9_]+$/;
@@ -36,6 +38,7 @@ export class BenchStack {
   api?: HttpProcess;
   worker?: AppProcess;
   reference?: HttpProcess;
+  nestReference?: HttpProcess;
   private workers = 0;
   private redis?: Redis;
   private readonly tmp = mkdtempSync(path.join(tmpdir(), 'labgate-bench-'));
@@ -96,10 +99,20 @@ export class BenchStack {
 
   /** The bare Fastify reference, serving `bodies` ({pilot, page}) from memory. */
   async startReference(bodies: { pilot: unknown; page: unknown }): Promise<HttpProcess> {
+    this.reference = await startHttpProcess(REFERENCE_ENTRY, `bench-${this.run}-reference`, '/health', {}, (port) => [String(port), this.bodiesFile(bodies)]);
+    return this.reference;
+  }
+
+  /** The bare NestJS-on-Fastify reference: a constant /health/live and the same two reads, with the API's V8 flags. */
+  async startNestReference(bodies: { pilot: unknown; page: unknown }): Promise<HttpProcess> {
+    this.nestReference = await startHttpProcess(NEST_REFERENCE_ENTRY, `bench-${this.run}-reference-nest`, '/health/live', {}, (port) => [String(port), this.bodiesFile(bodies)], API_NODE_FLAGS);
+    return this.nestReference;
+  }
+
+  private bodiesFile(bodies: { pilot: unknown; page: unknown }): string {
     const file = path.join(this.tmp, 'reference-bodies.json');
     writeFileSync(file, JSON.stringify(bodies));
-    this.reference = await startHttpProcess(REFERENCE_ENTRY, `bench-${this.run}-reference`, '/health', {}, (port) => [String(port), file]);
-    return this.reference;
+    return file;
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows are whatever the bench's SQL selects
@@ -140,7 +153,7 @@ export class BenchStack {
       }
     };
     await Promise.all(
-      [this.api, this.worker, this.reference].filter((p): p is AppProcess => p !== undefined).map((p) => attempt(`stopping ${p.name}`, () => p.stop('SIGTERM', 5_000))),
+      [this.api, this.worker, this.reference, this.nestReference].filter((p): p is AppProcess => p !== undefined).map((p) => attempt(`stopping ${p.name}`, () => p.stop('SIGTERM', 5_000))),
     );
     await attempt('closing the pool', () => this.db.end());
     this.redis?.disconnect();
