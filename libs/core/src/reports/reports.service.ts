@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
-import { canonicalJson, sha256Hex } from '@labgate/domain';
+import { canonicalJson, isTerminal, sha256Hex, Stage, STAGES } from '@labgate/domain';
 import { PortfolioCsvRow, ReportScope, ReportsRepository } from '@labgate/persistence';
 
 /** One CSV row as the database streams it. */
@@ -8,9 +8,9 @@ export type PortfolioCsvRowView = PortfolioCsvRow;
 import { AppError } from '../common/app-error';
 import type { Principal } from '../common/principal';
 
-export const REPORT_STAGES = ['proposal', 'funded', 'testing', 'accelerated', 'abandoned'] as const;
-const LIVE_STAGES = ['proposal', 'funded', 'testing', 'accelerated'] as const;
-type LiveStage = (typeof LIVE_STAGES)[number];
+/** The stages a pilot can be in and still move: every stage but the terminal one. */
+type LiveStage = Exclude<Stage, 'abandoned'>;
+const LIVE_STAGES = STAGES.filter((s): s is LiveStage => !isTerminal(s));
 
 export interface ReportFilters {
   programmeId?: string;
@@ -138,7 +138,7 @@ export class ReportsService {
         () => this.reports.sealRoot(s, scope.asOf),
       ] as const);
 
-      const byStage: Record<string, number> = Object.fromEntries(REPORT_STAGES.map((st) => [st, 0]));
+      const byStage: Record<string, number> = Object.fromEntries(STAGES.map((st) => [st, 0]));
       const byDomain: Record<string, number> = {};
       const byLeadAgency: Record<string, number> = {};
       let total = 0;
