@@ -27,6 +27,7 @@ import { MetricsController } from './metrics/metrics.controller';
 import { ProofsController, TransparencyController } from './transparency/transparency.controller';
 import { ApiMetrics } from './metrics/api-metrics';
 import { AuthFailureLimiter } from './auth/auth-failures';
+import { QueueHandles } from './admin/queue-handles';
 
 @Module({
   imports: [
@@ -86,6 +87,7 @@ import { AuthFailureLimiter } from './auth/auth-failures';
     { provide: APP_GUARD, useClass: RateLimitGuard },
     { provide: APP_FILTER, useClass: ProblemFilter },
     IdempotencyInterceptor,
+    QueueHandles,
     ApiMetrics,
     AuthFailureLimiter,
     BootstrapAdmin,

@@ -2,12 +2,10 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter as BullBoardAdapter } from '@bull-board/fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Queue } from 'bullmq';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { APP_CONFIG, AppConfig } from '@labgate/config';
 import { AppError, AuthService, hasRole } from '@labgate/core';
-import { QueueName, redisOptions } from '@labgate/queue';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../http/problem';
+import { QueueHandles } from './queue-handles';
 
 export const DASHBOARD_PATH = '/admin/queues';
 const COOKIE = 'labgate_admin';
@@ -29,12 +27,8 @@ const isHttps = (request: FastifyRequest) => request.protocol === 'https' || req
  * token without holding it, and dies with it.
  */
 export async function mountQueueDashboard(app: NestFastifyApplication): Promise<void> {
-  const config = app.get<AppConfig>(APP_CONFIG);
   const auth = app.get(AuthService);
-  const queues = Object.values(QueueName).map(
-    (name) => new Queue(name, { connection: redisOptions(config.redisUrl, { enableOfflineQueue: false }), prefix: config.queuePrefix }),
-  );
-  for (const queue of queues) queue.on('error', () => undefined);
+  const queues = app.get(QueueHandles).all;
   const serverAdapter = new BullBoardAdapter();
   serverAdapter.setBasePath(DASHBOARD_PATH);
   createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q, { readOnlyMode: true })), serverAdapter });
@@ -67,8 +61,5 @@ export async function mountQueueDashboard(app: NestFastifyApplication): Promise<
       }
     });
     await scope.register(serverAdapter.registerPlugin(), { prefix: DASHBOARD_PATH });
-  });
-  fastify.addHook('onClose', async () => {
-    await Promise.all(queues.map((q) => q.close()));
   });
 }

@@ -1,10 +1,8 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { APP_CONFIG, AppConfig } from '@labgate/config';
 import { AuthService, OperationalMetricsService } from '@labgate/core';
-import { QueueName, redisOptions } from '@labgate/queue';
+import { QueueHandles } from '../admin/queue-handles';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 
@@ -15,15 +13,14 @@ const JOB_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
  * read from Redis and Postgres at scrape time (so every API process tells the same truth).
  */
 @Injectable()
-export class ApiMetrics implements OnModuleDestroy {
+export class ApiMetrics {
   readonly registry = new Registry();
-  private readonly queues: Queue[];
   private readonly duration: Histogram<'method' | 'route' | 'status_code'>;
 
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
     private readonly operational: OperationalMetricsService,
     auth: AuthService,
+    handles: QueueHandles,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'labgate_api_' });
     this.duration = new Histogram({
@@ -33,11 +30,6 @@ export class ApiMetrics implements OnModuleDestroy {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [this.registry],
     });
-    this.queues = Object.values(QueueName).map((name) => {
-      const queue = new Queue(name, { connection: redisOptions(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }), prefix: config.queuePrefix });
-      queue.on('error', () => undefined);
-      return queue;
-    });
     new Gauge({
       name: 'labgate_auth_token_lookups',
       help: 'API tokens this process looked up in the database (cache misses)',
@@ -46,7 +38,7 @@ export class ApiMetrics implements OnModuleDestroy {
         this.set(auth.tokenLookups);
       },
     });
-    const queues = this.queues;
+    const queues = handles.all;
     new Gauge({
       name: 'labgate_queue_jobs',
       help: 'Jobs per queue and state (absent while Redis is away)',
@@ -92,9 +84,5 @@ export class ApiMetrics implements OnModuleDestroy {
   observe(request: FastifyRequest, reply: FastifyReply): void {
     const route = request.routeOptions?.url ?? 'unmatched';
     this.duration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await Promise.all(this.queues.map((q) => q.close()));
   }
 }
