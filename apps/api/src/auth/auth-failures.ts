@@ -31,9 +31,10 @@ export class AuthFailureLimiter implements OnModuleDestroy {
   async retryAfter(address: string): Promise<number> {
     if (this.limit === 0) return 0;
     try {
+      // One round trip on every request; the window's rest is read only for a refused address.
       const key = this.prefix + address;
-      const [count, ttl] = await Promise.all([this.redis.get(key), this.redis.ttl(key)]);
-      return Number(count ?? 0) >= this.limit ? Math.max(1, ttl) : 0;
+      if (Number((await this.redis.get(key)) ?? 0) < this.limit) return 0;
+      return Math.max(1, await this.redis.ttl(key));
     } catch (err) {
       this.warnOnce(err);
       return 0;

@@ -22,18 +22,22 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
 
     const request = context.switchToHttp().getRequest<FastifyRequest & { principal?: Principal }>();
-    // An address that keeps failing is stopped before any token lookup.
-    const wait = await this.failures.retryAfter(request.ip);
-    if (wait > 0) {
-      void context.switchToHttp().getResponse<FastifyReply>().header('retry-after', String(wait));
-      throw new HttpException('Too many failed authentications from this address; try again later', HttpStatus.TOO_MANY_REQUESTS);
-    }
     const match = BEARER.exec(request.headers.authorization ?? '');
+    // A token this process resolved a moment ago costs nothing; anything else first passes the
+    // address's failure count, so an address that keeps failing is stopped before any lookup.
+    let principal = match ? this.auth.cached(match[1]!) : undefined;
+    if (!principal) {
+      const wait = await this.failures.retryAfter(request.ip);
+      if (wait > 0) {
+        void context.switchToHttp().getResponse<FastifyReply>().header('retry-after', String(wait));
+        throw new HttpException('Too many failed authentications from this address; try again later', HttpStatus.TOO_MANY_REQUESTS);
+      }
+    }
     if (!match) {
       await this.failures.recordFailure(request.ip);
       throw new AppError('AUTH.UNAUTHENTICATED', 'Send your API token as "Authorization: Bearer <token>"');
     }
-    const principal = await this.auth.resolveToken(match[1]!);
+    principal ??= (await this.auth.resolveToken(match[1]!)) ?? undefined;
     if (!principal) {
       await this.failures.recordFailure(request.ip);
       throw new AppError('AUTH.UNAUTHENTICATED', 'The API token is unknown or revoked');

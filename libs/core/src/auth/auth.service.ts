@@ -32,6 +32,12 @@ export class AuthService {
     this.sessionKey = config.secretsKey ? createHash('sha256').update(`labgate-session:${config.secretsKey}`).digest() : randomBytes(32);
   }
 
+  /** The user this process resolved the token to within the last second, without any lookup; undefined when not known. */
+  cached(token: string): Principal | undefined {
+    const entry = this.cache.get(hashApiToken(token).toString('base64'));
+    return entry && entry.expires > Date.now() && entry.principal ? entry.principal : undefined;
+  }
+
   /** The user behind a bearer token, or null for an unknown or revoked one. */
   async resolveToken(token: string): Promise<Principal | null> {
     return this.resolveHash(hashApiToken(token));
