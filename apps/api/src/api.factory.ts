@@ -33,7 +33,10 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
       (req as { id?: string }).id = id;
       return id;
     },
-    trustProxy: true,
+    // The client address (for the per-address limit and the logs) comes from X-Forwarded-For
+    // only when TRUST_PROXY names the proxies in front; anyone can write that header.
+    // (A number of hops is honoured by Fastify though its type omits it.)
+    trustProxy: loadConfig().trustProxy as boolean | string,
     // Slow clients (a body a byte a second, headers a line at a time) get 408 after
     // REQUEST_TIMEOUT_MS, checked every second (Node's default check runs every 30 s).
     serverFactory: (handler: RequestListener) => {

@@ -10,6 +10,7 @@ import { dataSourceOptions } from '@labgate/persistence';
 import { AgenciesController } from './agencies/agencies.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { RateLimitGuard } from './auth/rate-limit.guard';
+import { RateLimitStorageModule, SharedThrottlerStorage } from './auth/rate-limit.storage';
 import { HealthController } from './health/health.controller';
 import { ProblemFilter } from './http/problem.filter';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor';
@@ -55,11 +56,14 @@ import { QueueHandles } from './admin/queue-handles';
       useFactory: (config: AppConfig) => dataSourceOptions(config, 'labgate-api'),
     }),
     TerminusModule.forRoot({ logger: false }),
+    RateLimitStorageModule,
     ThrottlerModule.forRootAsync({
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({
+      imports: [RateLimitStorageModule],
+      inject: [APP_CONFIG, SharedThrottlerStorage],
+      useFactory: (config: AppConfig, storage: SharedThrottlerStorage) => ({
         throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }],
         skipIf: () => config.rateLimitPerMinute === 0,
+        storage,
       }),
     }),
     CoreModule,

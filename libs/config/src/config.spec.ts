@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       authFailuresPerMinute: 30,
       reconcileIntervalMs: 60000,
       requestTimeoutMs: 30000,
+      trustProxy: false,
       idempotencyTtlHours: 24,
       idempotencySweepIntervalMs: 3600000,
       reconcileStrandedAfterMs: 600000,
@@ -39,6 +40,7 @@ describe('loadConfig', () => {
     [{ SECRETS_KEY: 'short' }, 'SECRETS_KEY=(hidden) must be at least 32 characters'],
     [{ WEBHOOK_ALLOW_HOSTS: 'a;b' }, 'WEBHOOK_ALLOW_HOSTS="a;b" must be a comma-separated list'],
     [{ WEBHOOK_RESOLVE: 'nohost' }, 'WEBHOOK_RESOLVE="nohost" must be host:address pairs'],
+    [{ TRUST_PROXY: 'everyone' }, 'TRUST_PROXY="everyone" must be empty, true, a number of proxy hops'],
   ])('refuses %j with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -48,6 +50,16 @@ describe('loadConfig', () => {
       expect((err as Error).message).not.toContain('\n');
       expect((err as Error).message).not.toContain('short');
     }
+  });
+
+  it.each([
+    ['', false],
+    ['false', false],
+    ['true', true],
+    ['2', 2],
+    ['loopback', 'loopback'],
+  ])('reads TRUST_PROXY=%j as %j', (value, expected) => {
+    expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toBe(expected);
   });
 
   it('reads every variable', () => {
@@ -65,6 +77,7 @@ describe('loadConfig', () => {
       AUTH_FAILURES_PER_MINUTE: '7',
       RECONCILE_INTERVAL_MS: '5000',
       REQUEST_TIMEOUT_MS: '10000',
+      TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
       IDEMPOTENCY_TTL_HOURS: '48',
       IDEMPOTENCY_SWEEP_INTERVAL_MS: '60000',
       RECONCILE_STRANDED_AFTER_MS: '3000',
@@ -89,6 +102,7 @@ describe('loadConfig', () => {
       authFailuresPerMinute: 7,
       reconcileIntervalMs: 5000,
       requestTimeoutMs: 10000,
+      trustProxy: '10.0.0.0/8,127.0.0.1',
       idempotencyTtlHours: 48,
       idempotencySweepIntervalMs: 60000,
       reconcileStrandedAfterMs: 3000,

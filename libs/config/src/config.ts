@@ -99,6 +99,12 @@ class EnvironmentVariables {
   @Matches(/^[A-Za-z0-9.:/,_\s-]*$/, { message: 'must be a comma-separated list of host names, addresses or CIDR ranges' })
   WEBHOOK_ALLOW_HOSTS!: string;
 
+  @Transform(({ value }) => (value ?? '').trim())
+  @Matches(/^(|false|true|\d{1,2}|[0-9A-Fa-f.:/]+(\s*,\s*[0-9A-Fa-f.:/]+)*|loopback|linklocal|uniquelocal)$/, {
+    message: 'must be empty, true, a number of proxy hops, or a comma-separated list of proxy addresses or CIDR ranges',
+  })
+  TRUST_PROXY!: string;
+
   @Transform(({ value }) => value ?? '')
   @Matches(/^([A-Za-z0-9.-]+:[0-9a-fA-F.:]+)?(\s*,\s*[A-Za-z0-9.-]+:[0-9a-fA-F.:]+)*$/, { message: 'must be host:address pairs separated by commas' })
   WEBHOOK_RESOLVE!: string;
@@ -146,6 +152,8 @@ export interface AppConfig {
   idempotencySweepIntervalMs: number;
   /** A request (headers and body) must arrive within this, else 408. */
   requestTimeoutMs: number;
+  /** Whose X-Forwarded-For to believe (Fastify's trustProxy): false unless configured. */
+  trustProxy: boolean | number | string;
   /** How often the worker re-derives queued work from Postgres. */
   reconcileIntervalMs: number;
   /** A webhook delivery still pending this long after it was made has lost its job. */
@@ -187,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     IDEMPOTENCY_SWEEP_INTERVAL_MS: env.IDEMPOTENCY_SWEEP_INTERVAL_MS,
     RECONCILE_STRANDED_AFTER_MS: env.RECONCILE_STRANDED_AFTER_MS,
     WEBHOOK_ALLOW_HOSTS: env.WEBHOOK_ALLOW_HOSTS,
+    TRUST_PROXY: env.TRUST_PROXY,
     WEBHOOK_RESOLVE: env.WEBHOOK_RESOLVE,
     WEBHOOK_SECRET_OVERLAP_HOURS: env.WEBHOOK_SECRET_OVERLAP_HOURS,
     SECRETS_KEY: env.SECRETS_KEY === '' ? undefined : env.SECRETS_KEY,
@@ -219,6 +228,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     authFailuresPerMinute: raw.AUTH_FAILURES_PER_MINUTE,
     reconcileIntervalMs: raw.RECONCILE_INTERVAL_MS,
     requestTimeoutMs: raw.REQUEST_TIMEOUT_MS,
+    trustProxy: parseTrustProxy(raw.TRUST_PROXY),
     idempotencyTtlHours: raw.IDEMPOTENCY_TTL_HOURS,
     idempotencySweepIntervalMs: raw.IDEMPOTENCY_SWEEP_INTERVAL_MS,
     reconcileStrandedAfterMs: raw.RECONCILE_STRANDED_AFTER_MS,
@@ -243,4 +253,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 export function redisAddress(redisUrl: string): string {
   const url = new URL(redisUrl);
   return `${url.hostname}:${url.port || '6379'}`;
+}
+
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.replace(/\s+/g, '');
 }

@@ -34,6 +34,8 @@ export default async function globalSetup(): Promise<void> {
   // rate-limit test runs an API of its own with one.
   process.env.RATE_LIMIT_PER_MINUTE = '0';
   process.env.AUTH_FAILURES_PER_MINUTE = '0';
+  // The tests stand where a reverse proxy would: their X-Forwarded-* headers are believed.
+  process.env.TRUST_PROXY = 'loopback';
   assertThrowaway(process.env.DATABASE_URL);
   await ensureDatabase(process.env.DATABASE_URL);
   await runMigrations(process.env.DATABASE_URL);

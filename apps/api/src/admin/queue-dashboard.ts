@@ -5,6 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, AuthService, hasRole } from '@labgate/core';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../http/problem';
+import { AuthFailureLimiter, tooManyFailures } from '../auth/auth-failures';
 import { QueueHandles } from './queue-handles';
 
 export const DASHBOARD_PATH = '/admin/queues';
@@ -17,7 +18,8 @@ function cookieFrom(request: FastifyRequest): string | undefined {
   return cookie?.[1] ? decodeURIComponent(cookie[1]) : undefined;
 }
 
-const isHttps = (request: FastifyRequest) => request.protocol === 'https' || request.headers['x-forwarded-proto'] === 'https';
+// Fastify reads X-Forwarded-Proto only from the proxies TRUST_PROXY names.
+const isHttps = (request: FastifyRequest) => request.protocol === 'https';
 
 /**
  * Bull Board for admins at /admin/queues, read-only (no retry, clean, pause or obliterate: a
@@ -28,6 +30,7 @@ const isHttps = (request: FastifyRequest) => request.protocol === 'https' || req
  */
 export async function mountQueueDashboard(app: NestFastifyApplication): Promise<void> {
   const auth = app.get(AuthService);
+  const failures = app.get(AuthFailureLimiter);
   const queues = app.get(QueueHandles).all;
   const serverAdapter = new BullBoardAdapter();
   serverAdapter.setBasePath(DASHBOARD_PATH);
@@ -40,7 +43,14 @@ export async function mountQueueDashboard(app: NestFastifyApplication): Promise<
       const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
       const token = query.token ?? bearer;
       const session = token ? undefined : cookieFrom(request);
+      // Token logins here count against the address's failed authentications like the API's.
+      const wait = failures.retryAfter(request.ip);
+      if (wait > 0) {
+        const problem = toProblem(tooManyFailures(), request.id);
+        return reply.status(problem.status).header('retry-after', String(wait)).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+      }
       const principal = token ? await auth.resolveToken(token) : session ? await auth.resolveSession(session) : null;
+      if (!principal) await failures.recordFailure(request.ip);
       const refusal = !principal
         ? new AppError('AUTH.UNAUTHENTICATED', 'The queue dashboard needs an admin token (Bearer header, or ?token= once)')
         : !hasRole(principal, 'admin')

@@ -1,63 +1,52 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import { HttpException, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@labgate/config';
-import { redisOptions } from '@labgate/queue';
+import { SharedThrottlerStorage } from './rate-limit.storage';
 
-const WINDOW_SECONDS = 60;
+const WINDOW_MS = 60_000;
+
+/** The 429 an address gets while its failed authentications are over the limit. */
+export const tooManyFailures = (): HttpException =>
+  new HttpException('Too many failed authentications from this address; try again later', HttpStatus.TOO_MANY_REQUESTS);
 
 /**
- * Failed authentications (no token, an unknown or revoked one) counted per client address in
- * Redis, so every API process shares the count: past AUTH_FAILURES_PER_MINUTE an address gets
- * 429 before any token lookup, so guessing tokens costs the database nothing. Fails open: while
- * Redis is away nothing is counted and requests are served as usual.
+ * Failed authentications (no token, an unknown, revoked or expired one) counted per client
+ * address in the shared rate-limit storage, so every API process adds to one count. Past
+ * AUTH_FAILURES_PER_MINUTE the address is refused with 429 before any token lookup for the rest
+ * of the window. The refusal is remembered in this process, so a limited address costs neither
+ * the database nor Redis; another process learns of it at that address's next failure there.
+ * Fails open with the storage: while Redis is away nothing is counted.
  */
 @Injectable()
-export class AuthFailureLimiter implements OnModuleDestroy {
-  private readonly logger = new Logger(AuthFailureLimiter.name);
-  private readonly redis: Redis;
+export class AuthFailureLimiter {
   private readonly limit: number;
-  private readonly prefix: string;
-  private warned = false;
+  /** Address → when its refusal ends (epoch ms). */
+  private readonly refused = new Map<string, number>();
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly storage: SharedThrottlerStorage,
+  ) {
     this.limit = config.authFailuresPerMinute;
-    this.prefix = `${config.queuePrefix}:auth-failures:`;
-    this.redis = new Redis({ ...redisOptions(config.redisUrl), enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true });
-    this.redis.on('error', () => undefined);
-    if (this.limit > 0) this.redis.connect().catch(() => undefined);
   }
 
-  /** Seconds until the address may try again, or 0 when it may now. */
-  async retryAfter(address: string): Promise<number> {
-    if (this.limit === 0) return 0;
-    try {
-      // One round trip on every request; the window's rest is read only for a refused address.
-      const key = this.prefix + address;
-      if (Number((await this.redis.get(key)) ?? 0) < this.limit) return 0;
-      return Math.max(1, await this.redis.ttl(key));
-    } catch (err) {
-      this.warnOnce(err);
-      return 0;
-    }
+  /** Seconds until the address may try again, or 0 when it may now. No I/O. */
+  retryAfter(address: string): number {
+    const until = this.refused.get(address);
+    if (until === undefined) return 0;
+    const left = until - Date.now();
+    if (left > 0) return Math.ceil(left / 1000);
+    this.refused.delete(address);
+    return 0;
   }
 
   async recordFailure(address: string): Promise<void> {
     if (this.limit === 0) return;
-    try {
-      const key = this.prefix + address;
-      await this.redis.multi().incr(key).expire(key, WINDOW_SECONDS, 'NX').exec();
-    } catch (err) {
-      this.warnOnce(err);
+    const record = await this.storage.increment(`auth-failures:${address}`, WINDOW_MS, this.limit, WINDOW_MS, 'auth');
+    // The storage blocks once the count passes the limit; refuse at the limit itself.
+    if (record.isBlocked || record.totalHits >= this.limit) {
+      const seconds = record.isBlocked ? record.timeToBlockExpire : record.timeToExpire;
+      if (this.refused.size > 100_000) this.refused.clear();
+      this.refused.set(address, Date.now() + Math.max(1, seconds) * 1000);
     }
-  }
-
-  private warnOnce(err: unknown): void {
-    if (this.warned) return;
-    this.warned = true;
-    this.logger.warn(`authentication failures are not counted while Redis is away (${(err as Error).message})`);
-  }
-
-  onModuleDestroy(): void {
-    this.redis.disconnect();
   }
 }

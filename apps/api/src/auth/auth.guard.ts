@@ -1,10 +1,10 @@
-import { CanActivate, ExecutionContext, HttpException, HttpStatus, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Role } from '@labgate/domain';
 import { AppError, AuthService, hasRole, Principal } from '@labgate/core';
 import { PUBLIC_ROUTE, REQUIRED_ROLES } from './auth.decorators';
-import { AuthFailureLimiter } from './auth-failures';
+import { AuthFailureLimiter, tooManyFailures } from './auth-failures';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
@@ -27,10 +27,10 @@ export class AuthGuard implements CanActivate {
     // address's failure count, so an address that keeps failing is stopped before any lookup.
     let principal = match ? this.auth.cached(match[1]!) : undefined;
     if (!principal) {
-      const wait = await this.failures.retryAfter(request.ip);
+      const wait = this.failures.retryAfter(request.ip);
       if (wait > 0) {
         void context.switchToHttp().getResponse<FastifyReply>().header('retry-after', String(wait));
-        throw new HttpException('Too many failed authentications from this address; try again later', HttpStatus.TOO_MANY_REQUESTS);
+        throw tooManyFailures();
       }
     }
     if (!match) {
