@@ -35,4 +35,12 @@ describe('inputProblems', () => {
     for (let i = 0; i < MAX_DEPTH; i++) ok = { a: ok };
     expect(inputProblems('', ok)).toEqual([]);
   });
+
+  it('refuses numbers JSON.parse made infinite, and admits every finite one', () => {
+    expect(inputProblems('', JSON.parse('{"amountCents":1e400,"n":[-1e400]}'))).toEqual([
+      { field: 'amountCents', message: 'is a number too large to represent' },
+      { field: 'n[0]', message: 'is a number too large to represent' },
+    ]);
+    fc.assert(fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (n) => expect(inputProblems('', { n })).toEqual([])));
+  });
 });

@@ -22,8 +22,8 @@ function problemWith(value: string): string | null {
 
 /**
  * Every string of a body, query or path, keys included, checked once at the edge (DESIGN §5):
- * NUL, lone surrogates and C0 controls other than tab and newline, nesting deeper than
- * MAX_DEPTH, and prototype keys are refused with a 400 naming the field, before any validator,
+ * NUL, lone surrogates and C0 controls other than tab and newline, numbers JSON.parse made
+ * infinite (1e400), nesting deeper than MAX_DEPTH, and prototype keys are refused with a 400 naming the field, before any validator,
  * transformer or query sees them.
  */
 export function inputProblems(where: string, value: unknown): ErrorDetail[] {
@@ -33,6 +33,11 @@ export function inputProblems(where: string, value: unknown): ErrorDetail[] {
     if (typeof v === 'string') {
       const why = problemWith(v);
       if (why) problems.push({ field: path, message: why });
+      return;
+    }
+    // JSON.parse turns 1e400 into Infinity, which no field accepts and nothing can store.
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      problems.push({ field: path, message: 'is a number too large to represent' });
       return;
     }
     if (v === null || typeof v !== 'object') return;

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { correlationIdOf } from './correlation';
+import { correlationIdOf, CORRELATION_HEADER } from './correlation';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
 
 /** Every error leaves the API as RFC 9457 problem+json. */
@@ -22,5 +22,10 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: u
     logger.error({ err, correlationId: problem.correlationId, url: request.url }, 'request failed');
   }
   if (reply.sent) return;
-  void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+  // Set here too: errors Fastify raises while routing skip the hooks that otherwise add it.
+  void reply
+    .status(problem.status)
+    .header('content-type', PROBLEM_CONTENT_TYPE)
+    .header(CORRELATION_HEADER, problem.correlationId)
+    .send(JSON.stringify(problem));
 }

@@ -1,0 +1,71 @@
+import type { Pool } from 'pg';
+import { ApiClient, createAgency, createProgramme, createUser } from '../bench/api';
+import { pilotBody, submissionBody } from '../support/bodies';
+import type { FuzzTarget } from './openapi-fuzzer';
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`fuzz set-up: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface Review {
+  id: string;
+  seats: Array<{ assignmentId: string; reviewerId: string | null; status: string }>;
+}
+
+/**
+ * Real things for the fuzzer's paths to name, made through the public API while the worker
+ * runs: a caller of every role and one from another agency, a programme, pilots, a gate review
+ * with seated reviewers, a webhook and a failed delivery. The worker must be stopped afterwards
+ * (the fuzzer proves refusals write nothing, so the API must be the only writer).
+ */
+export async function prepareFuzzTarget(url: string, adminToken: string, db: Pool): Promise<FuzzTarget> {
+  const api = new ApiClient(url, adminToken);
+  const leadAgency = await createAgency(api, 'FZ');
+  const partnerAgency = await createAgency(api, 'FP');
+  const lead = await createUser(api, leadAgency, ['lead'], 'Project lead');
+  const reviewers = [
+    await createUser(api, leadAgency, ['reviewer'], 'Reviewer A'),
+    await createUser(api, leadAgency, ['reviewer'], 'Reviewer A2'),
+    await createUser(api, partnerAgency, ['reviewer'], 'Reviewer B'),
+  ];
+  const dpo = await createUser(api, leadAgency, ['dpo'], 'Data protection officer');
+  const funder = await createUser(api, 'DGHOME', ['funder'], 'Funder');
+  const chair = await createUser(api, 'EUROPOL', ['chair'], 'Lab chair');
+  const outsider = await createUser(api, partnerAgency, ['lead'], 'Lead of another agency');
+  const throwaway = await createUser(api, leadAgency, ['reviewer'], 'Throwaway user');
+  const programme = await createProgramme(api, funder, 1_000_000_000);
+  const propose = (title: string) =>
+    api.call<{ id: string }>('POST', '/v1/pilots', lead.token, { ...pilotBody(programme), title, partnerAgencies: [partnerAgency], budgetRequestedCents: 60_000_000 }, 201);
+  const pilot = await propose('Counter-drone detection at the external border');
+  const reviewed = await propose('Deepfake detection for evidence intake');
+  // A receiver that is not there: the opening of the review leaves a failed delivery behind.
+  const hook = await api.call<{ id: string }>('POST', '/v1/webhooks', adminToken, { url: 'http://127.0.0.1:9/hooks', events: ['gate.opened'], agency: leadAgency }, 201);
+  const { gateReviewId } = await api.call<{ gateReviewId: string }>('POST', `/v1/pilots/${reviewed.id}/submissions`, lead.token, submissionBody(10_000_000), 202);
+  const review = await until('the review’s seats', async () => {
+    const r = await api.call<Review>('GET', `/v1/gate-reviews/${gateReviewId}`, chair.token, undefined, 200);
+    return r.seats.some((s) => s.status === 'pending') ? r : undefined;
+  });
+  const delivery = await until('a webhook delivery', async () => (await db.query<{ id: string }>('select id from webhook_deliveries limit 1')).rows[0]?.id);
+  const seated = reviewers.find((u) => review.seats.some((s) => s.reviewerId === u.id)) ?? reviewers[0]!;
+  return {
+    url,
+    db,
+    tokens: { admin: adminToken, lead: lead.token, reviewer: seated.token, dpo: dpo.token, chair: chair.token, funder: funder.token, outsider: outsider.token },
+    fixtures: {
+      pilot: pilot.id,
+      programme,
+      review: review.id,
+      assignment: review.seats[0]!.assignmentId,
+      webhook: hook.id,
+      delivery,
+      user: throwaway.id,
+      agency: leadAgency,
+    },
+  };
+}
