@@ -2,7 +2,6 @@ import { createServer, type IncomingMessage, type RequestListener } from 'node:h
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import helmet from '@fastify/helmet';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { Logger as NestLogger } from '@nestjs/common';
@@ -10,6 +9,7 @@ import { mountQueueDashboard } from './admin/queue-dashboard';
 import { ApiModule } from './app.module';
 import { correlationIdFor, CORRELATION_HEADER } from './http/correlation';
 import { sendProblem } from './http/problem.filter';
+import { securityHeadersFor } from './http/security-headers';
 import { createValidationPipe } from './http/validation';
 import { runWithCorrelationId } from '@labgate/core';
 import { loadConfig } from '@labgate/config';
@@ -57,37 +57,18 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   // Errors raised by Fastify itself (bad JSON, body too large, wrong media type) reach Nest's
   // exception layer, hence the ProblemFilter, like every other error.
   const fastify = app.getHttpAdapter().getInstance();
-  // Security headers on every response (helmet): nosniff, no framing, no referrer, HSTS (honoured
-  // by browsers over HTTPS only). CSP is set per page: the funders' dashboard has its own strict
-  // one; Swagger UI and Bull Board get one below that admits their inline styles.
-  await fastify.register(helmet, {
-    contentSecurityPolicy: false,
-    crossOriginEmbedderPolicy: false,
-    frameguard: { action: 'deny' },
-    referrerPolicy: { policy: 'no-referrer' },
-    hsts: { maxAge: 31_536_000, includeSubDomains: true },
+  // One hook opens every request: its security headers (helmet's, computed once), its correlation
+  // id on the response, and the async context that carries that id down to the outbox rows it
+  // writes. Errors raised before or outside it set the id again (sendProblem).
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.headers(securityHeadersFor(request.url)).header(CORRELATION_HEADER, request.id);
+    runWithCorrelationId(request.id, done);
   });
-  fastify.addHook('onSend', async (request, reply, payload) => {
-    const path = request.url.split('?')[0]!;
-    if ((path === '/docs' || path.startsWith('/docs/') || path.startsWith('/admin/queues')) && !reply.hasHeader('content-security-policy')) {
-      void reply.header(
-        'content-security-policy',
-        "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-      );
-    }
-    return payload;
-  });
-  // Everything the request does, down to the outbox rows it writes, knows its correlation id.
-  fastify.addHook('onRequest', (request, _reply, done) => runWithCorrelationId(request.id, done));
   installInputGuard(fastify, (request, reply, err) => sendProblem(request, reply, err, frameworkLogger));
   const metrics = app.get(ApiMetrics);
   fastify.addHook('onResponse', (request, reply, done) => {
     metrics.observe(request, reply);
     done();
-  });
-  fastify.addHook('onSend', async (request, reply, payload) => {
-    void reply.header(CORRELATION_HEADER, request.id);
-    return payload;
   });
 
   await mountQueueDashboard(app);
