@@ -1,4 +1,5 @@
-import { Module } from '@nestjs/common';
+import { hostname } from 'node:os';
+import { Module, RequestMethod } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -36,13 +37,19 @@ import { QueueHandles } from './admin/queue-handles';
     LoggerModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
+        // Probes are not logged, so they skip the request logger altogether (a child logger and
+        // an async context per request otherwise).
+        exclude: [
+          { method: RequestMethod.GET, path: 'health/live' },
+          { method: RequestMethod.GET, path: 'health/ready' },
+        ],
         pinoHttp: {
           level: config.logLevel,
           name: 'labgate-api',
           // Fastify already chose the id (the caller's X-Request-Id or a new one): log under it.
           genReqId: (req) => (req as { id?: string }).id ?? 'unknown',
-          customProps: () => ({ app: 'api' }),
-          autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
+          // A fixed binding, not customProps (a function called on every request).
+          base: { pid: process.pid, hostname: hostname(), app: 'api' },
           redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
           serializers: {
             // The queue dashboard's one-time ?token= must not end up in the logs.

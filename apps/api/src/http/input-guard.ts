@@ -67,11 +67,12 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(;|$)/i;
 
 /** The hooks: media type, then every string of path, query and body. */
 export function installInputGuard(fastify: FastifyInstance, send: (request: FastifyRequest, reply: FastifyReply, err: unknown) => void): void {
-  fastify.addHook('preValidation', async (request, reply) => {
+  // A callback hook, not an async one: no promise on the way of every request.
+  fastify.addHook('preValidation', (request, reply, done) => {
     const type = request.headers['content-type'];
     if (request.body !== undefined && request.body !== null && type !== undefined && !JSON_TYPE.test(type)) {
       send(request, reply, new HttpException(`Bodies are application/json, not ${type.split(';')[0]}`, HttpStatus.UNSUPPORTED_MEDIA_TYPE));
-      return reply;
+      return;
     }
     const problems = [
       ...inputProblems('', request.params ?? {}),
@@ -80,8 +81,9 @@ export function installInputGuard(fastify: FastifyInstance, send: (request: Fast
     ];
     if (problems.length > 0) {
       send(request, reply, new AppError('REQUEST.INVALID', `The request is invalid: ${problems.map((p) => `${p.field || 'body'} ${p.message}`).join('; ')}`, problems));
-      return reply;
+      return;
     }
+    done();
   });
 }
 
