@@ -228,6 +228,21 @@ describe('queued review workflow (API + worker + Postgres + Redis)', () => {
     expect((await settled(api, cast, review.id)).decision!.outcome).toBe('fund');
   });
 
+  it('withdraws a pilot whose review has a seat nobody holds', async () => {
+    // The partner agency has one reviewer: when they decline, the seat waits for the chair.
+    const pilot = await proposePilot(api, cast);
+    const review = await seated(api, cast, await submit(api, cast, pilot.id, 1_000_000));
+    const seatB = review.seats.find((s) => s.seat === cast.partnerAgency)!;
+    const declined = await api.http.post(`/v1/assignments/${seatB.assignmentId}/decline`).set(cast.reviewerB.auth).send({ reason: 'Conflict of interest.' });
+    expect(declined.body.next).toEqual(expect.objectContaining({ reviewerId: null, status: 'unassigned' }));
+
+    const res = await api.http.post(`/v1/pilots/${pilot.id}/withdrawal`).set(cast.lead.auth).send({ lessonsLearned: 'Superseded by a Commission-funded tool.' });
+    expect(res.status).toBe(200);
+    const after = await getReview(api, cast, review.id);
+    expect(after.status).toBe('cancelled');
+    expect(after.seats.every((s) => ['cancelled', 'declined'].includes(s.status))).toBe(true);
+  });
+
   it('cancels the open review and releases committed money on withdrawal', async () => {
     const pilot = await proposePilot(api, cast);
     const fund = await seated(api, cast, await submit(api, cast, pilot.id, 12_000_000));

@@ -1,3 +1,4 @@
+import { ApiHeader } from '@nestjs/swagger';
 import { applyDecorators, CallHandler, ExecutionContext, HttpStatus, Injectable, NestInterceptor, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -84,4 +85,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
  * once, which the stored response (and so a replay) leaves out.
  */
 export const Idempotent = (options: { secrets?: string[] } = {}) =>
-  applyDecorators(SetMetadata(SECRET_FIELDS, options.secrets ?? []), UseInterceptors(IdempotencyInterceptor));
+  applyDecorators(
+    SetMetadata(SECRET_FIELDS, options.secrets ?? []),
+    UseInterceptors(IdempotencyInterceptor),
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description: '1-255 visible ASCII characters: a retry with the same key and body gets the first answer again instead of a second effect; the same key with another body is a 422',
+      schema: { type: 'string', pattern: '^[\x21-\x7e]{1,255}$' },
+    }),
+  );

@@ -16,7 +16,7 @@ export interface ProblemDetails {
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
 /** Codes for framework errors that carry only a status. */
-const CODE_BY_STATUS: Record<number, string> = {
+export const CODE_BY_STATUS: Readonly<Record<number, string>> = {
   400: 'REQUEST.INVALID',
   401: 'AUTH.UNAUTHENTICATED',
   403: 'AUTH.FORBIDDEN',

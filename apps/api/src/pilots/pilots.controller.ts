@@ -66,7 +66,7 @@ export class PilotsController {
   }
 
   @Get(':id')
-  @ApiOkResponse({ type: PilotResponseDto, headers: { ETag: { description: 'Send it back as If-Match to PATCH' } } })
+  @ApiOkResponse({ type: PilotResponseDto, headers: { ETag: { description: 'The version, as "<n>": send it back as If-Match to PATCH', schema: { type: 'string' } } } })
   async get(
     @Caller() caller: Principal,
     @Param('id', ParseIdPipe) id: string,

@@ -1,0 +1,92 @@
+/**
+ * `npm run openapi`: brings the committed contract up to date with the code, in two steps.
+ *
+ *   node dist/scripts/openapi.js metadata [outDir]  → apps/api/src/metadata.ts: what the
+ *     @nestjs/swagger CLI plugin reads from the DTOs and controllers (types, optionality, the
+ *     class-validator constraints, doc comments), generated rather than written twice.
+ *   node dist/scripts/openapi.js document [file]    → openapi.json: the document the built API
+ *     serves, written with sorted keys so that a diff shows what changed.
+ *   node dist/scripts/openapi.js check              → exits 1 when apps/api/src/metadata.ts is
+ *     not what the sources generate.
+ *
+ * `npm test` checks both for drift and lints the document with Redocly.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+/** npm runs scripts from the repository's root. */
+const ROOT = process.cwd();
+export const METADATA_FILE = path.join(ROOT, 'apps/api/src/metadata.ts');
+export const DOCUMENT_FILE = path.join(ROOT, 'openapi.json');
+
+/** Generates the plugin metadata for apps/api into `outDir` and returns the file's text. */
+export async function generateMetadata(outDir: string): Promise<string> {
+  // Development tools, loaded only when this runs.
+  const { PluginMetadataGenerator } = await import('@nestjs/cli/lib/compiler/plugins/plugin-metadata-generator.js');
+  const { ReadonlyVisitor } = await import('@nestjs/swagger/plugin');
+  new PluginMetadataGenerator().generate({
+      visitors: [
+        new ReadonlyVisitor({
+          introspectComments: true,
+          classValidatorShim: true,
+          pathToSource: path.join(ROOT, 'apps/api/src'),
+          dtoFileNameSuffix: ['.dto.ts'],
+          controllerFileNameSuffix: ['.controller.ts'],
+        }),
+      ],
+      outputDir: outDir,
+      tsconfigPath: 'tsconfig.json',
+      filename: 'metadata.ts',
+      printDiagnostics: false,
+    });
+  return readFileSync(path.join(outDir, 'metadata.ts'), 'utf8');
+}
+
+/** JSON with every object's keys sorted: stable across runs, readable in a diff. */
+export function stableJson(value: unknown): string {
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(sort) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])])) : v;
+  return `${JSON.stringify(sort(value), null, 2)}\n`;
+}
+
+async function main(): Promise<void> {
+  const [step, target] = process.argv.slice(2);
+  if (step === 'metadata') {
+    const out = target ?? path.dirname(METADATA_FILE);
+    const temp = mkdtempSync(path.join(tmpdir(), 'labgate-metadata-'));
+    try {
+      writeFileSync(path.join(out, 'metadata.ts'), await generateMetadata(temp));
+    } finally {
+      rmSync(temp, { recursive: true, force: true });
+    }
+    console.log(`wrote ${path.join(out, 'metadata.ts')}`);
+  } else if (step === 'check') {
+    const temp = mkdtempSync(path.join(tmpdir(), 'labgate-metadata-'));
+    try {
+      if ((await generateMetadata(temp)) !== readFileSync(METADATA_FILE, 'utf8')) {
+        console.error(`${METADATA_FILE} is not what the DTOs and controllers generate: run npm run openapi`);
+        process.exitCode = 1;
+      }
+    } finally {
+      rmSync(temp, { recursive: true, force: true });
+    }
+  } else if (step === 'document') {
+    const { createApiApp } = await import('../apps/api/src/api.factory.js');
+    const app = await createApiApp();
+    await app.init();
+    const res = await app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/docs-json' });
+    await app.close();
+    writeFileSync(target ?? DOCUMENT_FILE, stableJson(JSON.parse(res.body)));
+    console.log(`wrote ${target ?? DOCUMENT_FILE}`);
+  } else {
+    throw new Error('usage: openapi.js metadata [outDir] | document [file] | check');
+  }
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
