@@ -4,7 +4,7 @@ const { moduleNameMapper, transform, transformIgnorePatterns } = require('./test
 module.exports = {
   rootDir: '.',
   testEnvironment: 'node',
-  testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'],
+  testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/deploy/**/*.spec.ts'],
   transform,
   transformIgnorePatterns,
   moduleNameMapper,

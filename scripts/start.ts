@@ -2,6 +2,10 @@
  * `npm start`: validate the configuration, make sure Postgres and Redis answer (and the database
  * exists), apply pending migrations, then run the API and the worker in the foreground until
  * SIGTERM/SIGINT, which both drain before this exits 0.
+ *
+ * `node dist/scripts/start.js <role>` runs one part, as containers do: `migrate` (the checks and
+ * the migrations, then exit), `api` or `worker` (that process alone, no migrations). Every way of
+ * starting LabGate goes through here, so the V8 flags of scripts/node-flags.ts live in one place.
  */
 import { ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
@@ -47,7 +51,13 @@ async function prepare(): Promise<void> {
   log.info({ applied }, applied.length ? `applied ${applied.length} migration(s)` : 'database schema is up to date');
 }
 
-function run(): void {
+const PARTS = {
+  api: ['../apps/api/src/main.js', API_NODE_FLAGS],
+  worker: ['../apps/worker/src/main.js', []],
+} as const;
+type Part = keyof typeof PARTS;
+
+function run(parts: Part[]): void {
   const children = new Map<string, ChildProcess>();
   let stopping = false;
   let exitCode = 0;
@@ -56,10 +66,8 @@ function run(): void {
     for (const child of children.values()) child.kill(signal);
   };
 
-  for (const [name, entry, execArgv] of [
-    ['api', '../apps/api/src/main.js', API_NODE_FLAGS],
-    ['worker', '../apps/worker/src/main.js', []],
-  ] as const) {
+  for (const name of parts) {
+    const [entry, execArgv] = PARTS[name];
     const child = fork(path.join(__dirname, entry), { stdio: 'inherit', execArgv: [...process.execArgv, ...execArgv] });
     children.set(name, child);
     child.on('exit', (code, signal) => {
@@ -82,12 +90,19 @@ function run(): void {
     process.on(signal, () => {
       if (stopping) return;
       stopping = true;
-      log.info(`${signal}: draining the API and the worker`);
+      log.info(`${signal}: draining ${parts.join(' and ')}`);
       stopAll('SIGTERM');
     });
   }
 }
 
-prepare()
-  .then(run)
-  .catch((err: unknown) => fail(`start failed: ${err instanceof Error ? err.message : String(err)}`));
+const role = process.argv[2] ?? 'all';
+const started =
+  role === 'all'
+    ? prepare().then(() => run(['api', 'worker']))
+    : role === 'migrate'
+      ? prepare().then(() => process.exit(0))
+      : role === 'api' || role === 'worker'
+        ? Promise.resolve(run([role]))
+        : fail(`unknown role ${role}: all (the default), migrate, api or worker`);
+started.catch((err: unknown) => fail(`start failed: ${err instanceof Error ? err.message : String(err)}`));

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { WorkerModule } from './worker.module';
+import { startHeartbeat } from './heartbeat';
 
 async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true });
@@ -9,6 +10,7 @@ async function main(): Promise<void> {
   // On SIGTERM Nest closes the BullMQ workers, which finish their current jobs first.
   app.enableShutdownHooks();
   await app.init();
+  startHeartbeat();
   // Started by `npm start` (fork, with an IPC channel): if that parent dies, even by SIGKILL,
   // the channel closes and this process drains and exits instead of living on as an orphan.
   process.on('disconnect', () => process.kill(process.pid, 'SIGTERM'));
