@@ -1,0 +1,138 @@
+import request from 'supertest';
+import type { TestApi } from './support/api';
+import { TestStack } from './support/stack';
+import { createCast, proposePilot, seated, settled, waitFor, type Cast, type ReviewBody } from './support/workflow';
+import { AppProcess, HttpProcess, startApiProcess, startWorkerProcess } from '../support/processes';
+
+const REVIEWS = 50;
+const TRANCHE = 1_000_000;
+
+/**
+ * Two API processes and two workers on one Postgres and one Redis, as replicas run. Fifty reviews
+ * go to decision through both APIs; halfway, one API and one worker are SIGKILLed. Every
+ * decision must be applied exactly once, the ledger must equal the pilots' sums, and no job may
+ * be lost. Then the metrics: with no worker left, the outbox backs up and /metrics says so.
+ */
+describe('replicas: 2 APIs and 2 workers, one of each killed midway', () => {
+  let stack: TestStack;
+  let apiB: HttpProcess;
+  let workerB: AppProcess;
+  let a: TestApi;
+  let b: TestApi;
+  let cast: Cast;
+
+  beforeAll(async () => {
+    stack = await TestStack.start('replicas', { env: { RECONCILE_INTERVAL_MS: '2000', RECONCILE_STRANDED_AFTER_MS: '3000' } });
+    apiB = await startApiProcess('replicas-api-b', stack.env);
+    workerB = startWorkerProcess('replicas-worker-b', stack.env);
+    a = stack.testApi();
+    b = { ...a, http: request(apiB.url), url: apiB.url };
+    cast = await createCast(a);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([apiB?.stop(), workerB?.stop()]);
+    await stack?.stop();
+  });
+
+  const via = (i: number) => (i % 2 === 0 ? a : b);
+
+  it('applies every decision exactly once and keeps the ledger whole', async () => {
+    // Proposals and submissions alternate between the two APIs.
+    const pilots: string[] = [];
+    for (let i = 0; i < REVIEWS; i++) pilots.push((await proposePilot(via(i), cast, { title: `Replica pilot ${i}` })).id);
+    const reviewIds: string[] = [];
+    for (let i = 0; i < REVIEWS; i++) {
+      const res = await via(i).http.post(`/v1/pilots/${pilots[i]}/submissions`).set(cast.lead.auth).send({
+        trancheCents: TRANCHE,
+        trl: 5,
+        examResults: [{ exam: 'mid-term', actual: 'met', passed: true }],
+        report: 'Evidence for the fund gate.',
+      });
+      expect(res.status).toBe(202);
+      reviewIds.push(res.body.gateReviewId);
+    }
+    const reviews: ReviewBody[] = [];
+    for (const id of reviewIds) reviews.push(await seated(a, cast, id));
+
+    // Every seat votes fund, through either API; halfway one API and one worker die by SIGKILL.
+    let alive = [a, b];
+    for (let i = 0; i < REVIEWS; i++) {
+      if (i === REVIEWS / 2) {
+        await Promise.all([apiB.stop('SIGKILL'), workerB.stop('SIGKILL')]);
+        alive = [a];
+      }
+      for (const [k, seat] of reviews[i]!.seats.filter((s) => s.status === 'pending').entries()) {
+        const voter = cast.byId.get(seat.reviewerId!)!;
+        const api = alive[(i + k) % alive.length]!;
+        const res = await api.http.post(`/v1/gate-reviews/${reviews[i]!.id}/votes`).set(voter.auth).send({
+          recommendation: 'fund',
+          scores: { excellence: 4, impact: 4, implementation: 4 },
+          rationale: `Seat ${seat.seat}: fund.`,
+        });
+        expect([res.status, res.body.code]).toEqual([201, undefined]);
+      }
+    }
+
+    // The surviving worker finishes everything, the killed one's jobs included.
+    for (const id of reviewIds) expect((await settled(a, cast, id, 60_000)).decision!.outcome).toBe('fund');
+    await waitFor('outbox drained', async () => (await a.db.query(`SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL`))[0].n === 0, 30_000);
+
+    const [{ n: decisions }] = await a.db.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'gate.decided' AND pilot_id = ANY($1)`, [pilots]);
+    expect(decisions).toBe(REVIEWS);
+    const [{ n: twice }] = await a.db.query(
+      `SELECT count(*)::int AS n FROM (SELECT pilot_id FROM audit_events WHERE action = 'gate.decided' AND pilot_id = ANY($1) GROUP BY 1 HAVING count(*) > 1) d`,
+      [pilots],
+    );
+    expect(twice).toBe(0);
+    const [{ n: dupes }] = await a.db.query(
+      `SELECT count(*)::int AS n FROM (SELECT user_id, event, gate_review_id FROM notifications WHERE pilot_id = ANY($1) GROUP BY 1, 2, 3 HAVING count(*) > 1) d`,
+      [pilots],
+    );
+    expect(dupes).toBe(0);
+    const [ledger] = await a.db.query(
+      `SELECT pr.committed_cents::bigint AS programme, (SELECT sum(committed_cents) FROM pilots WHERE programme_id = pr.id)::bigint AS pilots,
+              (SELECT sum(cents) FROM ledger_movements WHERE programme_id = pr.id AND kind = 'commit')::bigint AS movements
+         FROM programmes pr WHERE pr.id = $1`,
+      [cast.programmeId],
+    );
+    expect(ledger).toEqual({ programme: String(REVIEWS * TRANCHE), pilots: String(REVIEWS * TRANCHE), movements: String(REVIEWS * TRANCHE) });
+    // Every audit chain still verifies.
+    for (const pilot of pilots.slice(0, 5)) expect((await a.http.get(`/v1/pilots/${pilot}/audit/verify`).set(cast.lead.auth)).body.valid).toBe(true);
+  }, 300_000);
+
+  it('shows the outbox backing up in /metrics while no worker runs, and draining when one returns', async () => {
+    const metrics = async () => {
+      const text = (await a.http.get('/metrics').set('Authorization', `Bearer ${a.adminToken}`)).text;
+      const value = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(text)![1]);
+      return { pending: value('labgate_outbox_pending'), oldest: value('labgate_outbox_oldest_pending_seconds') };
+    };
+    const waiting: string[] = [];
+    for (let i = 0; i < 3; i++) waiting.push((await proposePilot(a, cast, { title: `Submitted while the workers are down ${i}` })).id);
+    await stack.worker.stop();
+    const opened: string[] = [];
+    for (const pilot of waiting) {
+      const res = await a.http.post(`/v1/pilots/${pilot}/submissions`).set(cast.lead.auth).send({
+        trancheCents: TRANCHE,
+        trl: 5,
+        examResults: [{ exam: 'mid-term', actual: 'met', passed: true }],
+        report: 'Evidence for the fund gate.',
+      });
+      expect(res.status).toBe(202);
+      opened.push(res.body.gateReviewId);
+    }
+    await new Promise((r) => setTimeout(r, 1500));
+    const backedUp = await metrics();
+    expect(backedUp.pending).toBeGreaterThanOrEqual(3);
+    expect(backedUp.oldest).toBeGreaterThanOrEqual(1);
+
+    stack.startWorker();
+    const drained = await waitFor('outbox drained', async () => {
+      const m = await metrics();
+      return m.pending === 0 && m;
+    }, 30_000);
+    expect(drained.oldest).toBe(0);
+    // What waited was done: the reviews opened while no worker ran have their seats.
+    for (const id of opened) expect((await seated(a, cast, id)).status).toBe('open');
+  }, 120_000);
+});
