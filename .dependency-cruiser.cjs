@@ -14,6 +14,7 @@ module.exports = {
     },
     { name: 'domain-is-pure', severity: 'error', from: { path: '^libs/domain/' }, to: { path: '^(apps|libs/(?!domain/)|migrations|node_modules)', pathNot: 'node_modules/@types/node' } },
     { name: 'persistence-below-core', severity: 'error', from: { path: '^libs/persistence/' }, to: { path: '^(apps|libs/core|libs/queue|migrations)/' } },
+    { name: 'client-stands-alone', severity: 'error', comment: 'The generated client is for callers outside: it knows the contract, not the server.', from: { path: '^libs/client/' }, to: { path: '^(apps|libs/(?!client/)|migrations|scripts)' } },
     { name: 'core-below-apps', severity: 'error', from: { path: '^libs/(core|queue|config)/' }, to: { path: '^(apps|migrations)/' } },
     { name: 'apps-apart', severity: 'error', from: { path: '^apps/api/' }, to: { path: '^apps/worker/' } },
     { name: 'worker-apart', severity: 'error', from: { path: '^apps/worker/' }, to: { path: '^apps/api/' } },

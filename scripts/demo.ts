@@ -15,23 +15,21 @@
  *   DATABASE_URL (postgres://postgres@127.0.0.1:5432/labgate; DEMO_CLOCK=off leaves times real)
  */
 import { randomBytes } from 'node:crypto';
+import { createLabGateClient, ok, type LabGateClient, type Schemas } from '@labgate/client';
 import { applyDemoClock } from './demo-clock';
 
 const API = (process.env.LABGATE_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
 const ADMIN = process.env.LABGATE_ADMIN_TOKEN ?? process.env.BOOTSTRAP_ADMIN_TOKEN;
 const RUN = randomBytes(3).toString('hex');
 
-type Json = Record<string, unknown>;
+type Body<K extends keyof Schemas> = Schemas[K];
 
-async function call(token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Json> {
-  const res = await fetch(`${API}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text}`);
-  return text ? (JSON.parse(text) as Json) : {};
+/** The generated client acting with `token` (one per person, reused). */
+const clients = new Map<string, LabGateClient>();
+function as(token: string): LabGateClient {
+  let client = clients.get(token);
+  if (!client) clients.set(token, (client = createLabGateClient(API, token)));
+  return client;
 }
 
 interface Person {
@@ -44,8 +42,8 @@ interface Person {
 
 async function person(name: string, agency: string, roles: string[]): Promise<Person> {
   const email = `${name.toLowerCase().replace(/[^a-z]+/g, '.')}.${RUN}@${agency.toLowerCase()}.demo.europa.eu`;
-  const user = await call(ADMIN!, 'POST', '/v1/users', { name, email, agency, roles });
-  return { id: String(user.id), name, agency, roles, token: String(user.token) };
+  const user = await ok(as(ADMIN!).POST('/v1/users', { body: { name, email, agency, roles: roles as Body<'CreateUserRequestDto'>['roles'] } }), 'create user');
+  return { id: user.id, name, agency, roles, token: user.token };
 }
 
 const exams = (mid: string, final: string) => [
@@ -126,7 +124,7 @@ async function main(): Promise<void> {
   }
   const everyone = new Map([funder, chair, dpo, ...leads.values(), ...reviewers.values()].map((p) => [p.id, p]));
   const clock: Array<{ real: Date; story: string }> = [{ real: new Date(), story: '2025-12-01' }];
-  const programme = await call(funder.token, 'POST', '/v1/programmes', { name: `ISF innovation envelope 2026 (demo ${RUN})`, envelopeCents: 250_000_000 });
+  const programme = await ok(as(funder.token).POST('/v1/programmes', { body: { name: `ISF innovation envelope 2026 (demo ${RUN})`, envelopeCents: 250_000_000 } }), 'create programme');
   const pilots = new Map<string, Pilot>();
   const byTitle = (start: string) => {
     const p = [...pilots.values()].find((x) => x.title.startsWith(start));
@@ -137,12 +135,12 @@ async function main(): Promise<void> {
   const propose = (index: number) => async () => {
     const p = PILOTS[index]!;
     const lead = leads.get(p.lead)!;
-    const pilot = await call(lead.token, 'POST', '/v1/pilots', {
+    const body = {
       title: p.title,
       summary: p.summary,
       domain: p.domain,
       programmeId: programme.id,
-      partnerAgencies: p.partners,
+      partnerAgencies: [...p.partners],
       trl: { current: p.trl[0], target: p.trl[1] },
       budgetRequestedCents: p.budget,
       personalData: p.personalData,
@@ -160,67 +158,77 @@ async function main(): Promise<void> {
         schedule: 'Prototype in 6 months, field test in 12, evaluation in 18.',
         exams: p.exams,
       },
-    });
-    pilots.set(String(pilot.id), { id: String(pilot.id), code: String(pilot.code), title: p.title, lead, trl: p.trl[0] });
+    } as Body<'CreatePilotRequestDto'>;
+    const pilot = await ok(as(lead.token).POST('/v1/pilots', { body }), `propose ${p.title}`);
+    pilots.set(pilot.id, { id: pilot.id, code: pilot.code, title: p.title, lead, trl: p.trl[0] });
     console.log(`${pilot.code}  ${p.title}  [${p.domain}, ${p.sensitivity}]`);
   };
   const submit = (title: string, trancheCents: number) => async () => {
     const pilot = byTitle(title);
     pilot.trl = Math.min(9, pilot.trl + 1);
-    const submitted = await call(pilot.lead.token, 'POST', `/v1/pilots/${pilot.id}/submissions`, {
-      trancheCents,
-      trl: pilot.trl,
-      examResults: [{ exam: 'mid-term', actual: 'met on the prototype', passed: true }],
-      report: 'Prototype built and tried on historical cases with the partner agencies.',
-    });
-    pilot.reviewId = String(submitted.gateReviewId);
+    const submitted = await ok(
+      as(pilot.lead.token).POST('/v1/pilots/{id}/submissions', {
+        params: { path: { id: pilot.id } },
+        body: {
+          trancheCents,
+          trl: pilot.trl,
+          examResults: [{ exam: 'mid-term', actual: 'met on the prototype', passed: true }],
+          report: 'Prototype built and tried on historical cases with the partner agencies.',
+        },
+      }),
+      'submit',
+    );
+    pilot.reviewId = submitted.gateReviewId;
     await waitForSeats(chair.token, pilot.reviewId);
   };
   /** Every seat votes `vote(seat)`; waits for the decision (or escalation). */
   const votes = (title: string, vote: (seat: string, gate: string) => string) => async () => {
     const pilot = byTitle(title);
-    type Review = { gate: string; seats: Array<{ seat: string; assignmentId: string; reviewerId: string | null; status: string }> };
-    let review = (await call(chair.token, 'GET', `/v1/gate-reviews/${pilot.reviewId}`)) as Review;
+    const read = () => ok(as(chair.token).GET('/v1/gate-reviews/{id}', { params: { path: { id: pilot.reviewId! } } }), 'read review');
+    let review = await read();
     // On a shared install a seat may have gone to someone outside the demo's cast: the chair
     // gives it to the cast member who would hold it.
     for (const seat of review.seats) {
       if (seat.status !== 'pending' || everyone.has(String(seat.reviewerId))) continue;
       const holder = seat.seat === 'data-protection' ? dpo : seat.seat === 'funding' ? funder : reviewers.get(seat.seat);
-      if (holder) await call(chair.token, 'POST', `/v1/assignments/${seat.assignmentId}/reassign`, { reviewerId: holder.id });
+      if (holder) await ok(as(chair.token).POST('/v1/assignments/{id}/reassign', { params: { path: { id: seat.assignmentId } }, body: { reviewerId: holder.id } }), 'reassign');
     }
-    review = (await call(chair.token, 'GET', `/v1/gate-reviews/${pilot.reviewId}`)) as Review;
+    review = await read();
     for (const seat of review.seats) {
       const voter = everyone.get(String(seat.reviewerId));
       if (!voter || seat.status !== 'pending') continue;
-      const recommendation = vote(seat.seat, review.gate);
+      const recommendation = vote(seat.seat, review.gate) as Body<'VoteRequestDto'>['recommendation'];
       const scores = recommendation === review.gate ? GOOD : recommendation === 'revise' ? WEAK : POOR;
       const rationale =
         recommendation === review.gate ? 'Exams met, proportionate tranche.' : recommendation === 'revise' ? 'Promising; the evidence for this gate is not there yet.' : 'The field results do not justify more money.';
-      await call(voter.token, 'POST', `/v1/gate-reviews/${pilot.reviewId}/votes`, { recommendation, scores, rationale });
+      await ok(as(voter.token).POST('/v1/gate-reviews/{id}/votes', { params: { path: { id: pilot.reviewId! } }, body: { recommendation, scores, rationale } }), 'vote');
     }
     const decided = await waitForDecision(chair.token, pilot.reviewId!);
     console.log(`${pilot.code}  ${review.gate} gate: ${decided}`);
   };
   const chairDecides = (title: string, outcome: string, rationale: string) => async () => {
     const pilot = byTitle(title);
-    await call(chair.token, 'POST', `/v1/gate-reviews/${pilot.reviewId}/decision`, { outcome, rationale });
+    const body = { outcome, rationale } as Body<'DecisionRequestDto'>;
+    await ok(as(chair.token).POST('/v1/gate-reviews/{id}/decision', { params: { path: { id: pilot.reviewId! } }, body }), 'decide');
     console.log(`${pilot.code}  decided by the chair: ${outcome}`);
   };
   const spend = (date: string, amounts: Array<[string, number]>) => async () => {
     for (const [title, amountCents] of amounts) {
       const pilot = byTitle(title);
-      await call(pilot.lead.token, 'POST', `/v1/pilots/${pilot.id}/expenditures`, { amountCents, description: `Work package costs ${date.slice(0, 7)}`, spentOn: date });
+      const body = { amountCents, description: `Work package costs ${date.slice(0, 7)}`, spentOn: date };
+      await ok(as(pilot.lead.token).POST('/v1/pilots/{id}/expenditures', { params: { path: { id: pilot.id } }, body }), 'report spend');
     }
   };
   /** The lead records a compliance document (an edit: If-Match the version read). */
   const record = (title: string, fields: Record<string, string>) => async () => {
     const pilot = byTitle(title);
-    const current = await call(pilot.lead.token, 'GET', `/v1/pilots/${pilot.id}`);
-    await call(pilot.lead.token, 'PATCH', `/v1/pilots/${pilot.id}`, fields, { 'if-match': `"${String(current.version)}"` });
+    const lead = as(pilot.lead.token);
+    const current = await ok(lead.GET('/v1/pilots/{id}', { params: { path: { id: pilot.id } } }), 'read pilot');
+    await ok(lead.PATCH('/v1/pilots/{id}', { params: { path: { id: pilot.id }, header: { 'If-Match': `"${current.version}"` } }, body: fields }), 'edit pilot');
   };
   const withdraw = (title: string, lessonsLearned: string) => async () => {
     const pilot = byTitle(title);
-    await call(pilot.lead.token, 'POST', `/v1/pilots/${pilot.id}/withdrawal`, { lessonsLearned });
+    await ok(as(pilot.lead.token).POST('/v1/pilots/{id}/withdrawal', { params: { path: { id: pilot.id } }, body: { lessonsLearned } }), 'withdraw');
     console.log(`${pilot.code}  withdrawn by its lead`);
   };
   const all = (_seat: string, gate: string) => gate;
@@ -295,7 +303,7 @@ async function main(): Promise<void> {
 
 async function waitForDecision(token: string, reviewId: string): Promise<string> {
   for (let i = 0; i < 200; i++) {
-    const review = (await call(token, 'GET', `/v1/gate-reviews/${reviewId}`)) as { status: string; decision?: { outcome: string }; escalationReason?: string };
+    const review = await ok(as(token).GET('/v1/gate-reviews/{id}', { params: { path: { id: reviewId } } }), 'read review');
     if (review.status === 'decided') return review.decision!.outcome;
     if (review.status === 'escalated') return `escalated (${review.escalationReason ?? 'to the chair'})`;
     await new Promise((r) => setTimeout(r, 50));
@@ -303,9 +311,9 @@ async function waitForDecision(token: string, reviewId: string): Promise<string>
   throw new Error(`review ${reviewId} was not decided within 10 s: is the worker running?`);
 }
 
-async function waitForSeats(token: string, reviewId: string): Promise<{ seats: Array<{ seat: string; reviewerId: string | null; status: string }> }> {
+async function waitForSeats(token: string, reviewId: string): Promise<Schemas['GateReviewResponseDto']> {
   for (let i = 0; i < 100; i++) {
-    const review = (await call(token, 'GET', `/v1/gate-reviews/${reviewId}`)) as { seats: Array<{ seat: string; reviewerId: string | null; status: string }> };
+    const review = await ok(as(token).GET('/v1/gate-reviews/{id}', { params: { path: { id: reviewId } } }), 'read review');
     if (review.seats.some((s) => s.status === 'pending')) return review;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -6,11 +6,13 @@
  *     class-validator constraints, doc comments), generated rather than written twice.
  *   node dist/scripts/openapi.js document [file]    → openapi.json: the document the built API
  *     serves, written with sorted keys so that a diff shows what changed.
+ *     Also regenerates the typed client's types (libs/client/src/schema.ts, openapi-typescript).
  *   node dist/scripts/openapi.js check              → exits 1 when apps/api/src/metadata.ts is
- *     not what the sources generate.
+ *     not what the sources generate, or libs/client/src/schema.ts not what openapi.json does.
  *
  * `npm test` checks both for drift and lints the document with Redocly.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,6 +21,15 @@ import path from 'node:path';
 const ROOT = process.cwd();
 export const METADATA_FILE = path.join(ROOT, 'apps/api/src/metadata.ts');
 export const DOCUMENT_FILE = path.join(ROOT, 'openapi.json');
+export const CLIENT_SCHEMA_FILE = path.join(ROOT, 'libs/client/src/schema.ts');
+
+/** The typed client's schema, as openapi-typescript writes it from `document`. */
+export function generateClientSchema(document: string, outFile: string): string {
+  const cli = path.join(ROOT, 'node_modules/openapi-typescript/bin/cli.js');
+  const run = spawnSync(process.execPath, [cli, document, '-o', outFile], { cwd: ROOT, encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`openapi-typescript failed: ${run.stderr}`);
+  return readFileSync(outFile, 'utf8');
+}
 
 /** Generates the plugin metadata for apps/api into `outDir` and returns the file's text. */
 export async function generateMetadata(outDir: string): Promise<string> {
@@ -68,6 +79,10 @@ async function main(): Promise<void> {
         console.error(`${METADATA_FILE} is not what the DTOs and controllers generate: run npm run openapi`);
         process.exitCode = 1;
       }
+      if (generateClientSchema(DOCUMENT_FILE, path.join(temp, 'schema.ts')) !== readFileSync(CLIENT_SCHEMA_FILE, 'utf8')) {
+        console.error(`${CLIENT_SCHEMA_FILE} is not what openapi.json generates: run npm run openapi`);
+        process.exitCode = 1;
+      }
     } finally {
       rmSync(temp, { recursive: true, force: true });
     }
@@ -79,6 +94,10 @@ async function main(): Promise<void> {
     await app.close();
     writeFileSync(target ?? DOCUMENT_FILE, stableJson(JSON.parse(res.body)));
     console.log(`wrote ${target ?? DOCUMENT_FILE}`);
+    if (!target) {
+      generateClientSchema(DOCUMENT_FILE, CLIENT_SCHEMA_FILE);
+      console.log(`wrote ${CLIENT_SCHEMA_FILE}`);
+    }
   } else {
     throw new Error('usage: openapi.js metadata [outDir] | document [file] | check');
   }

@@ -1,26 +1,28 @@
 import { randomBytes } from 'node:crypto';
 import type { Role } from '@labgate/domain';
+import { createLabGateClient, ok, type LabGateClient, type Schemas } from '@labgate/client';
 import { pilotBody as sharedPilotBody, submissionBody as sharedSubmissionBody } from '../support/bodies';
 
 /**
- * A plain HTTP client for arranging the benchmark through the public API (never measured: the
- * load itself goes through autocannon or the open-loop generator).
+ * The benchmark's set-up goes through the generated, typed client (@labgate/client); the load
+ * itself goes through autocannon or the open-loop generator and is never measured through it.
  */
 export class ApiClient {
+  readonly admin: LabGateClient;
+  private readonly clients = new Map<string, LabGateClient>();
+
   constructor(
     readonly url: string,
     readonly adminToken: string,
-  ) {}
+  ) {
+    this.admin = this.as(adminToken);
+  }
 
-  async call<T>(method: 'GET' | 'POST', path: string, token: string, body: unknown, expected: number): Promise<T> {
-    const res = await fetch(`${this.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (res.status !== expected) throw new Error(`${method} ${path}: expected ${expected}, got ${res.status} ${text.slice(0, 500)}`);
-    return (text ? JSON.parse(text) : undefined) as T;
+  /** The typed client acting with `token`. */
+  as(token: string): LabGateClient {
+    let client = this.clients.get(token);
+    if (!client) this.clients.set(token, (client = createLabGateClient(this.url, token)));
+    return client;
   }
 }
 
@@ -36,18 +38,18 @@ const unique = () => randomBytes(4).toString('hex');
 /** A fresh agency, so that seat assignment (least load among its reviewers) sees only the bench's people. */
 export async function createAgency(api: ApiClient, prefix: string): Promise<string> {
   const code = `${prefix}${unique().toUpperCase()}`.slice(0, 16);
-  await api.call('POST', '/v1/agencies', api.adminToken, { code, name: `Benchmark agency ${code}` }, 201);
+  await ok(api.admin.POST('/v1/agencies', { body: { code, name: `Benchmark agency ${code}` } }), 'create agency');
   return code;
 }
 
 export async function createUser(api: ApiClient, agency: string, roles: Role[], name: string): Promise<BenchUser> {
   const body = { name, email: `${roles.join('.')}.${unique()}@${agency.toLowerCase()}.europa.eu`, agency, roles };
-  const user = await api.call<{ id: string; token: string }>('POST', '/v1/users', api.adminToken, body, 201);
+  const user = await ok(api.admin.POST('/v1/users', { body }), 'create user');
   return { id: user.id, token: user.token, agency, roles };
 }
 
 export async function createProgramme(api: ApiClient, funder: BenchUser, envelopeCents: number): Promise<string> {
-  const programme = await api.call<{ id: string }>('POST', '/v1/programmes', funder.token, { name: `Benchmark envelope ${unique()}`, envelopeCents }, 201);
+  const programme = await ok(api.as(funder.token).POST('/v1/programmes', { body: { name: `Benchmark envelope ${unique()}`, envelopeCents } }), 'create programme');
   return programme.id;
 }
 
@@ -55,12 +57,12 @@ export async function createProgramme(api: ApiClient, funder: BenchUser, envelop
  * A proposal without personal data or partners, so its fund gate has exactly two seats: the
  * lead agency's and `funding`.
  */
-export function pilotBody(programmeId: string): Record<string, unknown> {
-  return sharedPilotBody(programmeId, { partnerAgencies: [], personalData: false, dpiaRef: undefined, budgetRequestedCents: 60_000_000 });
+export function pilotBody(programmeId: string): Schemas['CreatePilotRequestDto'] {
+  return sharedPilotBody(programmeId, { partnerAgencies: [], personalData: false, dpiaRef: undefined, budgetRequestedCents: 60_000_000 }) as Schemas['CreatePilotRequestDto'];
 }
 
 /** A fund-gate submission asking for a small first tranche. */
-export const submissionBody = (trancheCents: number): Record<string, unknown> => sharedSubmissionBody(trancheCents);
+export const submissionBody = (trancheCents: number): Schemas['SubmissionRequestDto'] => sharedSubmissionBody(trancheCents) as Schemas['SubmissionRequestDto'];
 
 /** A go vote with scores above every default threshold, so a fully voted review is decided `fund`. */
 export function voteBody(seat: string): Record<string, unknown> {

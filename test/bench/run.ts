@@ -14,6 +14,7 @@
  * The report goes to stdout, progress to stderr. It exits 0 whatever the figures are (it is a
  * report, not a test) and non-zero only when the bench itself fails.
  */
+import { ok, type LabGateClient } from '@labgate/client';
 import { performance } from 'node:perf_hooks';
 import { JobName } from '@labgate/queue';
 import { ApiClient, mapLimit } from './api';
@@ -168,14 +169,15 @@ async function reads(ctx: Context): Promise<void> {
   const { options, stack, api, cast, report } = ctx;
   progress(`reads: proposing ${READ_PILOTS} pilots`);
   const pilots = await proposePilots(api, cast, READ_PILOTS);
+  const readId = pilots[READ_PILOTS / 2]!.id;
   const endpoints = [
-    { name: 'GET /v1/pilots/:id', path: `/v1/pilots/${pilots[READ_PILOTS / 2]!.id}` },
-    { name: 'GET /v1/pilots?limit=20', path: '/v1/pilots?limit=20' },
+    { name: 'GET /v1/pilots/:id', path: `/v1/pilots/${readId}`, read: (c: LabGateClient) => ok(c.GET('/v1/pilots/{id}', { params: { path: { id: readId } } })) },
+    { name: 'GET /v1/pilots?limit=20', path: '/v1/pilots?limit=20', read: (c: LabGateClient) => ok(c.GET('/v1/pilots', { params: { query: { limit: 20 } } })) },
   ].map((e) => ({ ...e, requests: readRequests(cast, e.path) }));
   // Every lead of the agency sees the same pilot and page, so one JSON serves as the reference's.
   const [pilot, page] = await Promise.all(
     endpoints.map(async (e) => {
-      const [first, other] = await Promise.all([cast.leads[0]!, cast.leads[cast.leads.length - 1]!].map((lead) => api.call<unknown>('GET', e.path, lead.token, undefined, 200)));
+      const [first, other] = await Promise.all([cast.leads[0]!, cast.leads[cast.leads.length - 1]!].map((lead): Promise<unknown> => e.read(api.as(lead.token))));
       if (JSON.stringify(first) !== JSON.stringify(other)) throw new Error(`${e.name} answers differently to two leads of the agency`);
       return first;
     }),

@@ -1,3 +1,4 @@
+import { ok } from '@labgate/client';
 import { FUNDING_SEAT, type Role } from '@labgate/domain';
 import { ApiClient, BenchUser, createAgency, createProgramme, createUser, mapLimit, pilotBody, submissionBody, voteBody } from './api';
 import type { PreparedRequest } from './load';
@@ -68,7 +69,7 @@ export interface ProposedPilot {
 export async function proposePilots(api: ApiClient, cast: Cast, count: number): Promise<ProposedPilot[]> {
   return mapLimit(Array.from({ length: count }, (_, i) => i), SETUP_CONCURRENCY, async (i) => {
     const lead = cast.leads[i % cast.leads.length]!;
-    const pilot = await api.call<{ id: string }>('POST', '/v1/pilots', lead.token, pilotBody(programmeFor(cast, i)), 201);
+    const pilot = await ok(api.as(lead.token).POST('/v1/pilots', { body: pilotBody(programmeFor(cast, i)) }), 'propose pilot');
     return { id: pilot.id, leadId: lead.id };
   });
 }
@@ -88,7 +89,7 @@ export async function openReviews(api: ApiClient, stack: BenchStack, cast: Cast,
   const ids = await mapLimit(pilots, SETUP_CONCURRENCY, async (pilot) => {
     const lead = cast.byId.get(pilot.leadId);
     if (!lead) throw new Error(`pilot ${pilot.id} has a lead outside the bench's cast`);
-    const res = await api.call<{ gateReviewId: string }>('POST', `/v1/pilots/${pilot.id}/submissions`, lead.token, submissionBody(TRANCHE_CENTS), 202);
+    const res = await ok(api.as(lead.token).POST('/v1/pilots/{id}/submissions', { params: { path: { id: pilot.id } }, body: submissionBody(TRANCHE_CENTS) }), 'submit');
     return res.gateReviewId;
   });
 

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { createLabGateClient, ok } from '@labgate/client';
 import type { TestApi } from './support/api';
 import { TestStack } from './support/stack';
 import { createCast, proposePilot, seated, settled, waitFor, type Cast, type ReviewBody } from './support/workflow';
@@ -41,16 +42,12 @@ describe('replicas: 2 APIs and 2 workers, one of each killed midway', () => {
     // Proposals and submissions alternate between the two APIs.
     const pilots: string[] = [];
     for (let i = 0; i < REVIEWS; i++) pilots.push((await proposePilot(via(i), cast, { title: `Replica pilot ${i}` })).id);
+    // Submissions and votes go through the generated, typed client (@labgate/client).
     const reviewIds: string[] = [];
     for (let i = 0; i < REVIEWS; i++) {
-      const res = await via(i).http.post(`/v1/pilots/${pilots[i]}/submissions`).set(cast.lead.auth).send({
-        trancheCents: TRANCHE,
-        trl: 5,
-        examResults: [{ exam: 'mid-term', actual: 'met', passed: true }],
-        report: 'Evidence for the fund gate.',
-      });
-      expect(res.status).toBe(202);
-      reviewIds.push(res.body.gateReviewId);
+      const lead = createLabGateClient(via(i).url, cast.lead.token);
+      const body = { trancheCents: TRANCHE, trl: 5, examResults: [{ exam: 'mid-term', actual: 'met', passed: true }], report: 'Evidence for the fund gate.' };
+      reviewIds.push((await ok(lead.POST('/v1/pilots/{id}/submissions', { params: { path: { id: pilots[i]! } }, body }), 'submit')).gateReviewId);
     }
     const reviews: ReviewBody[] = [];
     for (const id of reviewIds) reviews.push(await seated(a, cast, id));
@@ -64,13 +61,12 @@ describe('replicas: 2 APIs and 2 workers, one of each killed midway', () => {
       }
       for (const [k, seat] of reviews[i]!.seats.filter((s) => s.status === 'pending').entries()) {
         const voter = cast.byId.get(seat.reviewerId!)!;
-        const api = alive[(i + k) % alive.length]!;
-        const res = await api.http.post(`/v1/gate-reviews/${reviews[i]!.id}/votes`).set(voter.auth).send({
-          recommendation: 'fund',
-          scores: { excellence: 4, impact: 4, implementation: 4 },
-          rationale: `Seat ${seat.seat}: fund.`,
+        const client = createLabGateClient(alive[(i + k) % alive.length]!.url, voter.token);
+        const { response, error } = await client.POST('/v1/gate-reviews/{id}/votes', {
+          params: { path: { id: reviews[i]!.id } },
+          body: { recommendation: 'fund', scores: { excellence: 4, impact: 4, implementation: 4 }, rationale: `Seat ${seat.seat}: fund.` },
         });
-        expect([res.status, res.body.code]).toEqual([201, undefined]);
+        expect([response.status, error]).toEqual([201, undefined]);
       }
     }
 

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { ApiClient, createAgency, createProgramme, createUser } from '../bench/api';
-import { pilotBody, submissionBody } from '../support/bodies';
+import { ok } from '@labgate/client';
+import { ApiClient, createAgency, createProgramme, createUser, pilotBody, submissionBody } from '../bench/api';
 import type { FuzzTarget } from './openapi-fuzzer';
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
@@ -11,11 +11,6 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
     if (Date.now() > deadline) throw new Error(`fuzz set-up: timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-interface Review {
-  id: string;
-  seats: Array<{ assignmentId: string; reviewerId: string | null; status: string }>;
 }
 
 /**
@@ -41,14 +36,14 @@ export async function prepareFuzzTarget(url: string, adminToken: string, db: Poo
   const throwaway = await createUser(api, leadAgency, ['reviewer'], 'Throwaway user');
   const programme = await createProgramme(api, funder, 1_000_000_000);
   const propose = (title: string) =>
-    api.call<{ id: string }>('POST', '/v1/pilots', lead.token, { ...pilotBody(programme), title, partnerAgencies: [partnerAgency], budgetRequestedCents: 60_000_000 }, 201);
+    ok(api.as(lead.token).POST('/v1/pilots', { body: { ...pilotBody(programme), title, partnerAgencies: [partnerAgency], budgetRequestedCents: 60_000_000 } }), 'propose');
   const pilot = await propose('Counter-drone detection at the external border');
   const reviewed = await propose('Deepfake detection for evidence intake');
   // A receiver that is not there: the opening of the review leaves a failed delivery behind.
-  const hook = await api.call<{ id: string }>('POST', '/v1/webhooks', adminToken, { url: 'http://127.0.0.1:9/hooks', events: ['gate.opened'], agency: leadAgency }, 201);
-  const { gateReviewId } = await api.call<{ gateReviewId: string }>('POST', `/v1/pilots/${reviewed.id}/submissions`, lead.token, submissionBody(10_000_000), 202);
+  const hook = await ok(api.admin.POST('/v1/webhooks', { body: { url: 'http://127.0.0.1:9/hooks', events: ['gate.opened'], agency: leadAgency } }), 'subscribe');
+  const { gateReviewId } = await ok(api.as(lead.token).POST('/v1/pilots/{id}/submissions', { params: { path: { id: reviewed.id } }, body: submissionBody(10_000_000) }), 'submit');
   const review = await until('the review’s seats', async () => {
-    const r = await api.call<Review>('GET', `/v1/gate-reviews/${gateReviewId}`, chair.token, undefined, 200);
+    const r = await ok(api.as(chair.token).GET('/v1/gate-reviews/{id}', { params: { path: { id: gateReviewId } } }), 'review');
     return r.seats.some((s) => s.status === 'pending') ? r : undefined;
   });
   const delivery = await until('a webhook delivery', async () => (await db.query<{ id: string }>('select id from webhook_deliveries limit 1')).rows[0]?.id);
