@@ -11,7 +11,8 @@ import { correlationIdFor, CORRELATION_HEADER } from './http/correlation';
 import { sendProblem } from './http/problem.filter';
 import { securityHeadersFor } from './http/security-headers';
 import { createValidationPipe } from './http/validation';
-import { runWithCorrelationId } from '@labgate/core';
+import { endSpan, runWithCorrelationId, startRequestSpan, tracingEnabled, withSpan } from '@labgate/core';
+import type { Span } from '@opentelemetry/api';
 import { loadConfig } from '@labgate/config';
 import { clientErrorHandler, installInputGuard } from './http/input-guard';
 import { ApiMetrics } from './metrics/api-metrics';
@@ -59,17 +60,29 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   // Errors raised by Fastify itself (bad JSON, body too large, wrong media type) reach Nest's
   // exception layer, hence the ProblemFilter, like every other error.
   const fastify = app.getHttpAdapter().getInstance();
+  const spans = new WeakMap<FastifyRequest, Span>();
   // One hook opens every request: its security headers (helmet's, computed once), its correlation
   // id on the response, and the async context that carries that id down to the outbox rows it
   // writes. Errors raised before or outside it set the id again (sendProblem).
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(securityHeadersFor(request.url)).header(CORRELATION_HEADER, request.id);
-    runWithCorrelationId(request.id, done);
+    if (!tracingEnabled()) return runWithCorrelationId(request.id, done);
+    // With an OTLP endpoint configured: a server span, active for everything the request does.
+    const traceparent = request.headers.traceparent;
+    const span = startRequestSpan(`${request.method} ${request.routeOptions.url ?? 'unmatched'}`, typeof traceparent === 'string' ? traceparent : undefined, {
+      'http.request.method': request.method,
+      'http.route': request.routeOptions.url ?? 'unmatched',
+      'labgate.correlation_id': request.id,
+    });
+    spans.set(request, span);
+    withSpan(span, () => runWithCorrelationId(request.id, done));
   });
   installInputGuard(fastify, (request, reply, err) => sendProblem(request, reply, err, frameworkLogger));
   const metrics = app.get(ApiMetrics);
   fastify.addHook('onResponse', (request, reply, done) => {
     metrics.observe(request, reply);
+    const span = spans.get(request);
+    if (span) endSpan(span, reply.statusCode);
     done();
   });
 

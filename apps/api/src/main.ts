@@ -1,10 +1,13 @@
 import 'reflect-metadata';
 import { Logger } from 'nestjs-pino';
 import { loadConfig } from '@labgate/config';
+import { startTracing } from '@labgate/core';
 import { createApiApp } from './api.factory';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Before anything else, so every request can be traced (off without OTEL_EXPORTER_OTLP_ENDPOINT).
+  startTracing('labgate-api');
   const app = await createApiApp();
   await app.listen({ port: config.port, host: '0.0.0.0' });
   // Started by `npm start` (fork, with an IPC channel): if that parent dies, even by SIGKILL,

@@ -1,10 +1,13 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
+import { startTracing } from '@labgate/core';
 import { WorkerModule } from './worker.module';
 import { startHeartbeat } from './heartbeat';
 
 async function main(): Promise<void> {
+  // Jobs continue the traces of what enqueued them (off without OTEL_EXPORTER_OTLP_ENDPOINT).
+  startTracing('labgate-worker');
   const app = await NestFactory.createApplicationContext(WorkerModule, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   // On SIGTERM Nest closes the BullMQ workers, which finish their current jobs first.

@@ -7,6 +7,8 @@ export * from './common/error-status';
 export * from './common/pagination';
 export * from './common/principal';
 export * from './common/request-context';
+export * from './common/tracing';
+export * from './common/tracing-sdk';
 export * from './core.module';
 export * from './idempotency/idempotency.service';
 export * from './pilots/expenditures.service';

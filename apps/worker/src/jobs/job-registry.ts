@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { DomainError } from '@labgate/domain';
-import { CORRELATION_ID_FORMAT, runWithCorrelationId } from '@labgate/core';
+import { CORRELATION_ID_FORMAT, inJobSpan, runWithCorrelationId } from '@labgate/core';
 import { handlerProblems, isJobName, JobName, JobOf, JobOutcome } from '@labgate/queue';
 
 export type JobHandler<N extends JobName = JobName> = (data: JobOf<N>, job: Job<JobOf<N>>) => Promise<JobOutcome>;
@@ -35,7 +35,7 @@ export class JobRegistry implements OnModuleInit {
 
   async run(job: Job): Promise<JobOutcome> {
     if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job ${job.name}`);
-    const { correlationId, ...ids } = (job.data ?? {}) as Record<string, unknown>;
+    const { correlationId, traceparent, ...ids } = (job.data ?? {}) as Record<string, unknown>;
     for (const [key, value] of Object.entries(ids)) {
       if (key.endsWith('Id') && (typeof value !== 'string' || !UUID.test(value))) {
         throw new UnrecoverableError(`job ${job.name} ${job.id}: ${key} is not an id`);
@@ -47,7 +47,9 @@ export class JobRegistry implements OnModuleInit {
     const handler = this.table.get(job.name)!;
     try {
       // Jobs this one causes (through the outbox) carry the same correlation id.
-      return await runWithCorrelationId(correlationId ?? `job-${job.id}`, () => handler(job.data, job));
+      const id = correlationId ?? `job-${job.id}`;
+      const attributes = { 'labgate.correlation_id': id, 'messaging.message.id': job.id ?? '', 'messaging.destination.name': job.queueName };
+      return await inJobSpan(job.name, typeof traceparent === 'string' ? traceparent : undefined, attributes, () => runWithCorrelationId(id, () => handler(job.data, job)));
     } catch (err) {
       // A domain refusal will refuse again on every retry: fail it now, keep it for inspection.
       if (err instanceof DomainError) throw new UnrecoverableError(`${err.code}: ${err.message}`);

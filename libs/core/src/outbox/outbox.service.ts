@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { JobName, JobOf } from '@labgate/queue';
 import { OutboxRepository, Tx } from '@labgate/persistence';
 import { currentCorrelationId } from '../common/request-context';
+import { currentTraceparent } from '../common/tracing';
 
 /**
  * The transactional outbox: follow-up jobs are rows written in the same transaction as the state
@@ -14,7 +15,9 @@ export class OutboxService {
 
   async enqueue<N extends JobName>(tx: Tx, name: N, payload: JobOf<N>, runAt?: Date): Promise<string> {
     const correlationId = currentCorrelationId();
-    const data = (correlationId ? { ...payload, correlationId } : payload) as Record<string, unknown>;
+    // With tracing on, the job continues the trace of whatever wrote the row.
+    const traceparent = currentTraceparent();
+    const data = { ...payload, ...(correlationId ? { correlationId } : {}), ...(traceparent ? { traceparent } : {}) } as Record<string, unknown>;
     return this.outbox.insert(tx, name, data, runAt ?? null);
   }
 }
