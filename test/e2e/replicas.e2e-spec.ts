@@ -1,9 +1,11 @@
 import request from 'supertest';
+import { Queue } from 'bullmq';
 import { createLabGateClient, ok } from '@labgate/client';
+import { QueueName, redisOptions } from '@labgate/queue';
 import type { TestApi } from './support/api';
 import { TestStack } from './support/stack';
 import { createCast, proposePilot, seated, settled, waitFor, type Cast, type ReviewBody } from './support/workflow';
-import { AppProcess, HttpProcess, startApiProcess, startWorkerProcess } from '../support/processes';
+import { AppProcess, freePort, HttpProcess, startApiProcess, startWorkerProcess } from '../support/processes';
 
 const REVIEWS = 50;
 const TRANCHE = 1_000_000;
@@ -18,6 +20,8 @@ describe('replicas: 2 APIs and 2 workers, one of each killed midway', () => {
   let stack: TestStack;
   let apiB: HttpProcess;
   let workerB: AppProcess;
+  let workerC: AppProcess | undefined;
+  let metricsPort = 0;
   let a: TestApi;
   let b: TestApi;
   let cast: Cast;
@@ -32,7 +36,7 @@ describe('replicas: 2 APIs and 2 workers, one of each killed midway', () => {
   }, 120_000);
 
   afterAll(async () => {
-    await Promise.all([apiB?.stop(), workerB?.stop()]);
+    await Promise.all([apiB?.stop(), workerB?.stop(), workerC?.stop()]);
     await stack?.stop();
   });
 
@@ -97,11 +101,12 @@ describe('replicas: 2 APIs and 2 workers, one of each killed midway', () => {
     for (const pilot of pilots.slice(0, 5)) expect((await a.http.get(`/v1/pilots/${pilot}/audit/verify`).set(cast.lead.auth)).body.valid).toBe(true);
   }, 300_000);
 
-  it('shows the outbox backing up in /metrics while no worker runs, and draining when one returns', async () => {
+  it('shows the outbox backing up in /metrics while no worker runs, then the queues while they are paused', async () => {
     const metrics = async () => {
       const text = (await a.http.get('/metrics').set('Authorization', `Bearer ${a.adminToken}`)).text;
       const value = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(text)![1]);
-      return { pending: value('labgate_outbox_pending'), oldest: value('labgate_outbox_oldest_pending_seconds') };
+      const waiting = Object.values(QueueName).reduce((sum, q) => sum + value(`labgate_queue_jobs\\{queue="${q}",state="waiting"\\}`), 0);
+      return { pending: value('labgate_outbox_pending'), oldest: value('labgate_outbox_oldest_pending_seconds'), waiting };
     };
     const waiting: string[] = [];
     for (let i = 0; i < 3; i++) waiting.push((await proposePilot(a, cast, { title: `Submitted while the workers are down ${i}` })).id);
@@ -122,13 +127,30 @@ describe('replicas: 2 APIs and 2 workers, one of each killed midway', () => {
     expect(backedUp.pending).toBeGreaterThanOrEqual(3);
     expect(backedUp.oldest).toBeGreaterThanOrEqual(1);
 
-    stack.startWorker();
-    const drained = await waitFor('outbox drained', async () => {
-      const m = await metrics();
-      return m.pending === 0 && m;
-    }, 30_000);
-    expect(drained.oldest).toBe(0);
-    // What waited was done: the reviews opened while no worker ran have their seats.
-    for (const id of opened) expect((await seated(a, cast, id)).status).toBe('open');
+    // An operator pauses the queues, then a worker returns: the outbox drains into the queues,
+    // where the jobs wait.
+    const queues = Object.values(QueueName).map((name) => new Queue(name, { connection: redisOptions(stack.env.REDIS_URL!), prefix: stack.env.QUEUE_PREFIX }));
+    try {
+      await Promise.all(queues.map((q) => q.pause()));
+      // This worker also serves its own metrics on a port of its own.
+      metricsPort = await freePort();
+      workerC = startWorkerProcess('replicas-worker-c', { ...stack.env, WORKER_METRICS_PORT: String(metricsPort) });
+      const drained = await waitFor('outbox drained into the paused queues', async () => {
+        const m = await metrics();
+        return m.pending === 0 && m.waiting >= 3 && m;
+      }, 30_000);
+      expect(drained.oldest).toBe(0);
+
+      await Promise.all(queues.map((q) => q.resume()));
+      // What waited was done: the reviews opened while no worker ran have their seats.
+      for (const id of opened) expect((await seated(a, cast, id)).status).toBe('open');
+      await waitFor('queues empty', async () => (await metrics()).waiting === 0, 30_000);
+      const own = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      expect(own).toMatch(/^labgate_worker_jobs\{queue="reviews",name="[a-z.-]+",outcome="success"\} [1-9]\d*$/m);
+      expect(own).toMatch(/^labgate_worker_job_duration_seconds_count\{queue="reviews",name="[a-z.-]+"\} [1-9]\d*$/m);
+      expect(own).toMatch(/^labgate_worker_process_resident_memory_bytes \d+/m);
+    } finally {
+      await Promise.all(queues.map((q) => q.close()));
+    }
   }, 120_000);
 });

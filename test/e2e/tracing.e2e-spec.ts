@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { startApi } from './support/api';
 import { TestStack } from './support/stack';
 import { createCast, proposePilot, seated, submission, waitFor } from './support/workflow';
 
@@ -66,7 +67,6 @@ describe('tracing', () => {
   });
 
   it('is off by default: the run’s own API writes no trace context', async () => {
-    const { startApi } = await import('./support/api');
     const plain = await startApi();
     try {
       const cast = await createCast(plain);

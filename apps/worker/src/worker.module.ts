@@ -14,6 +14,7 @@ import { Queues } from './jobs/queues';
 import { ReviewHandlers } from './jobs/review.handlers';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { Reconciler } from './outbox/reconciler';
+import { WorkerMetrics } from './worker-metrics';
 
 @Module({
   imports: [
@@ -34,6 +35,7 @@ import { Reconciler } from './outbox/reconciler';
     CoreModule,
   ],
   providers: [
+    WorkerMetrics,
     Queues,
     OutboxRelay,
     Reconciler,

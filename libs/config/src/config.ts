@@ -85,6 +85,12 @@ class EnvironmentVariables {
   @Max(86_400_000)
   IDEMPOTENCY_SWEEP_INTERVAL_MS!: number;
 
+  @Transform(numberOr(0))
+  @IsInt({ message: 'must be an integer port number (0 turns the worker metrics off)' })
+  @Min(0)
+  @Max(65535)
+  WORKER_METRICS_PORT!: number;
+
   @Transform(numberOr(30))
   @IsInt({ message: 'must be an integer number of failures (0 turns the limit off)' })
   @Min(0)
@@ -154,6 +160,8 @@ export interface AppConfig {
   requestTimeoutMs: number;
   /** Whose X-Forwarded-For to believe (Fastify's trustProxy): false unless configured. */
   trustProxy: boolean | number | string;
+  /** The worker's Prometheus port; 0: off. */
+  workerMetricsPort: number;
   /** How often the worker re-derives queued work from Postgres. */
   reconcileIntervalMs: number;
   /** A webhook delivery still pending this long after it was made has lost its job. */
@@ -196,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     RECONCILE_STRANDED_AFTER_MS: env.RECONCILE_STRANDED_AFTER_MS,
     WEBHOOK_ALLOW_HOSTS: env.WEBHOOK_ALLOW_HOSTS,
     TRUST_PROXY: env.TRUST_PROXY,
+    WORKER_METRICS_PORT: env.WORKER_METRICS_PORT,
     WEBHOOK_RESOLVE: env.WEBHOOK_RESOLVE,
     WEBHOOK_SECRET_OVERLAP_HOURS: env.WEBHOOK_SECRET_OVERLAP_HOURS,
     SECRETS_KEY: env.SECRETS_KEY === '' ? undefined : env.SECRETS_KEY,
@@ -229,6 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     reconcileIntervalMs: raw.RECONCILE_INTERVAL_MS,
     requestTimeoutMs: raw.REQUEST_TIMEOUT_MS,
     trustProxy: parseTrustProxy(raw.TRUST_PROXY),
+    workerMetricsPort: raw.WORKER_METRICS_PORT,
     idempotencyTtlHours: raw.IDEMPOTENCY_TTL_HOURS,
     idempotencySweepIntervalMs: raw.IDEMPOTENCY_SWEEP_INTERVAL_MS,
     reconcileStrandedAfterMs: raw.RECONCILE_STRANDED_AFTER_MS,

@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Job } from 'bullmq';
 import { JobOutcome, QueueName } from '@labgate/queue';
 import { JobRegistry } from './job-registry';
+import { WorkerMetrics } from '../worker-metrics';
 
 /**
  * Stalled-job recovery: a worker killed mid-job stops renewing its lock; after lockDuration
@@ -15,14 +16,23 @@ const WORKER_OPTIONS = { lockDuration: 15_000, stalledInterval: 5_000, maxStalle
 abstract class RegistryProcessor extends WorkerHost {
   protected readonly logger = new Logger(this.constructor.name);
 
-  constructor(private readonly registry: JobRegistry) {
+  constructor(
+    private readonly registry: JobRegistry,
+    private readonly metrics: WorkerMetrics,
+  ) {
     super();
   }
 
   async process(job: Job): Promise<JobOutcome> {
-    const outcome = await this.registry.run(job);
-    this.logger.debug(`${job.name} ${job.id}: ${outcome}`);
-    return outcome;
+    const started = performance.now();
+    let outcome: JobOutcome | 'failed' = 'failed';
+    try {
+      outcome = await this.registry.run(job);
+      this.logger.debug(`${job.name} ${job.id}: ${outcome}`);
+      return outcome;
+    } finally {
+      this.metrics.observe(job.queueName, job.name, outcome, (performance.now() - started) / 1000);
+    }
   }
 
   /** Failures are logged (and kept in Redis), never swallowed: the retry policy needs them thrown. */
