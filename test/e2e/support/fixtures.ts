@@ -1,9 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import type { Role } from '@labgate/domain';
 import { pilotBody } from '../../support/bodies';
+import { createLabGateClient, ok, type LabGateClient, type Schemas } from '@labgate/client';
 import type { TestApi } from './api';
 
-export { pilotBody };
+export { ok, pilotBody, type Schemas };
+
+/**
+ * The generated, typed client (@labgate/client) acting with `token` against the test's API: the
+ * fixtures arrange through it; the tests themselves mostly speak HTTP through supertest, to see
+ * status codes and headers as any client would.
+ */
+export function client(api: TestApi, token: string): LabGateClient {
+  return createLabGateClient(api.url, token);
+}
 
 export interface TestUser {
   id: string;
@@ -16,18 +26,13 @@ export interface TestUser {
 const unique = () => randomBytes(4).toString('hex');
 
 export async function createUser(api: TestApi, agency: string, roles: Role[], name?: string): Promise<TestUser> {
-  const res = await api.http
-    .post('/v1/users')
-    .set('Authorization', `Bearer ${api.adminToken}`)
-    .send({ name: name ?? `${roles.join('+')} at ${agency}`, email: `${roles.join('.')}.${unique()}@${agency.toLowerCase()}.europa.eu`, agency, roles });
-  if (res.status !== 201) throw new Error(`createUser: ${res.status} ${JSON.stringify(res.body)}`);
-  return { id: res.body.id, token: res.body.token, agency, roles, auth: { Authorization: `Bearer ${res.body.token}` } };
+  const body = { name: name ?? `${roles.join('+')} at ${agency}`, email: `${roles.join('.')}.${unique()}@${agency.toLowerCase()}.europa.eu`, agency, roles };
+  const user = await ok(client(api, api.adminToken).POST('/v1/users', { body }), 'createUser');
+  return { id: user.id, token: user.token, agency, roles, auth: { Authorization: `Bearer ${user.token}` } };
 }
 
 export async function createProgramme(api: TestApi, funder: TestUser, envelopeCents = 500_000_000): Promise<string> {
-  const res = await api.http.post('/v1/programmes').set(funder.auth).send({ name: `ISF envelope ${unique()}`, envelopeCents });
-  if (res.status !== 201) throw new Error(`createProgramme: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.id;
+  return (await ok(client(api, funder.token).POST('/v1/programmes', { body: { name: `ISF envelope ${unique()}`, envelopeCents } }), 'createProgramme')).id;
 }
 
 export async function createPilot(api: TestApi, lead: TestUser, programmeId: string, overrides: Record<string, unknown> = {}) {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { submissionBody } from '../../support/bodies';
 import type { TestApi } from './api';
-import { createProgramme, createUser, pilotBody, TestUser } from './fixtures';
+import { client, createProgramme, createUser, ok, pilotBody, TestUser, type Schemas } from './fixtures';
 
 /**
  * A fresh pair of agencies per cast, so seat assignment (least pending load among an agency's
@@ -23,8 +23,7 @@ export interface Cast {
 
 export async function createAgency(api: TestApi, prefix: string): Promise<string> {
   const code = `${prefix}${randomBytes(3).toString('hex').toUpperCase()}`.replace(/^[^A-Z]/, 'X').slice(0, 16);
-  const res = await api.http.post('/v1/agencies').set('Authorization', `Bearer ${api.adminToken}`).send({ code, name: `Test agency ${code}` });
-  if (res.status !== 201) throw new Error(`createAgency: ${res.status} ${JSON.stringify(res.body)}`);
+  await ok(client(api, api.adminToken).POST('/v1/agencies', { body: { code, name: `Test agency ${code}` } }), 'createAgency');
   return code;
 }
 
@@ -48,20 +47,15 @@ export async function createCast(api: TestApi, envelopeCents = 1_000_000_000): P
 }
 
 export async function proposePilot(api: TestApi, cast: Cast, overrides: Record<string, unknown> = {}): Promise<{ id: string; code: string }> {
-  const res = await api.http
-    .post('/v1/pilots')
-    .set(cast.lead.auth)
-    .send(pilotBody(cast.programmeId, { partnerAgencies: [cast.partnerAgency], budgetRequestedCents: 60_000_000, ...overrides }));
-  if (res.status !== 201) throw new Error(`proposePilot: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
+  const body = pilotBody(cast.programmeId, { partnerAgencies: [cast.partnerAgency], budgetRequestedCents: 60_000_000, ...overrides }) as Schemas['CreatePilotRequestDto'];
+  return ok(client(api, cast.lead.token).POST('/v1/pilots', { body }), 'proposePilot');
 }
 
 export const submission = submissionBody;
 
 export async function submit(api: TestApi, cast: Cast, pilotId: string, trancheCents: number, trl = 5): Promise<string> {
-  const res = await api.http.post(`/v1/pilots/${pilotId}/submissions`).set(cast.lead.auth).send(submission(trancheCents, trl));
-  if (res.status !== 202) throw new Error(`submit: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body.gateReviewId;
+  const body = submission(trancheCents, trl) as Schemas['SubmissionRequestDto'];
+  return (await ok(client(api, cast.lead.token).POST('/v1/pilots/{id}/submissions', { params: { path: { id: pilotId } }, body }), 'submit')).gateReviewId;
 }
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 15000): Promise<T> {
@@ -92,9 +86,7 @@ export interface ReviewBody {
 }
 
 export async function getReview(api: TestApi, cast: Cast, id: string): Promise<ReviewBody> {
-  const res = await api.http.get(`/v1/gate-reviews/${id}`).set(cast.chair.auth);
-  if (res.status !== 200) throw new Error(`getReview: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
+  return (await ok(client(api, cast.chair.token).GET('/v1/gate-reviews/{id}', { params: { path: { id } } }), 'getReview')) as ReviewBody;
 }
 
 /** Waits until the worker has given every seat that can be filled to someone. */
