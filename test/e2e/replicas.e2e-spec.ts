@@ -57,6 +57,7 @@ describe('replicas: 2 APIs and 2 workers, one of each killed midway', () => {
     for (const id of reviewIds) reviews.push(await seated(a, cast, id));
 
     // Every seat votes fund, through either API; halfway one API and one worker die by SIGKILL.
+    const votingStarted = Date.now();
     let alive = [a, b];
     for (let i = 0; i < REVIEWS; i++) {
       if (i === REVIEWS / 2) {
@@ -97,6 +98,16 @@ describe('replicas: 2 APIs and 2 workers, one of each killed midway', () => {
       [cast.programmeId],
     );
     expect(ledger).toEqual({ programme: String(REVIEWS * TRANCHE), pilots: String(REVIEWS * TRANCHE), movements: String(REVIEWS * TRANCHE) });
+    // The audit seal ran once per interval (AUDIT_SEAL_INTERVAL_MS, 2 s here), not once per worker.
+    const maintenance = new Queue(QueueName.Maintenance, { connection: redisOptions(stack.env.REDIS_URL!), prefix: stack.env.QUEUE_PREFIX });
+    try {
+      const window = Date.now() - votingStarted;
+      const seals = (await maintenance.getJobs(['completed'], 0, 200)).filter((j) => j.name === 'audit.seal' && (j.finishedOn ?? 0) >= votingStarted);
+      expect(seals.length).toBeGreaterThanOrEqual(1);
+      expect(seals.length).toBeLessThanOrEqual(Math.floor(window / 2000) + 2);
+    } finally {
+      await maintenance.close();
+    }
     // Every audit chain still verifies.
     for (const pilot of pilots.slice(0, 5)) expect((await a.http.get(`/v1/pilots/${pilot}/audit/verify`).set(cast.lead.auth)).body.valid).toBe(true);
   }, 300_000);
