@@ -29,6 +29,30 @@ export class TestDb {
     }
   }
 
+  /**
+   * The money of one programme three ways, as strings of cents: its committed total, the sum of
+   * its pilots' commitments, and the sum of its ledger's commit movements. They must agree.
+   */
+  async ledger(programmeId: string): Promise<{ programme: string; pilots: string; movements: string }> {
+    const [row] = await this.query(
+      `SELECT pr.committed_cents::bigint AS programme, (SELECT sum(committed_cents) FROM pilots WHERE programme_id = pr.id)::bigint AS pilots,
+              (SELECT sum(cents) FROM ledger_movements WHERE programme_id = pr.id AND kind = 'commit')::bigint AS movements
+         FROM programmes pr WHERE pr.id = $1`,
+      [programmeId],
+    );
+    return row;
+  }
+
+  /** How many (person, event, review) notifications of these pilots exist more than once. */
+  async duplicateNotifications(pilotIds: string[], event?: string): Promise<number> {
+    const [{ n }] = await this.query(
+      `SELECT count(*)::int AS n FROM (SELECT user_id, event, gate_review_id FROM notifications
+        WHERE pilot_id = ANY($1) AND ($2::text IS NULL OR event = $2) GROUP BY 1, 2, 3 HAVING count(*) > 1) d`,
+      [pilotIds, event ?? null],
+    );
+    return n;
+  }
+
   end(): Promise<void> {
     return this.pool.end();
   }
