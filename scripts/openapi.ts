@@ -37,20 +37,20 @@ export async function generateMetadata(outDir: string): Promise<string> {
   const { PluginMetadataGenerator } = await import('@nestjs/cli/lib/compiler/plugins/plugin-metadata-generator.js');
   const { ReadonlyVisitor } = await import('@nestjs/swagger/plugin');
   new PluginMetadataGenerator().generate({
-      visitors: [
-        new ReadonlyVisitor({
-          introspectComments: true,
-          classValidatorShim: true,
-          pathToSource: path.join(ROOT, 'apps/api/src'),
-          dtoFileNameSuffix: ['.dto.ts'],
-          controllerFileNameSuffix: ['.controller.ts'],
-        }),
-      ],
-      outputDir: outDir,
-      tsconfigPath: 'tsconfig.json',
-      filename: 'metadata.ts',
-      printDiagnostics: false,
-    });
+    visitors: [
+      new ReadonlyVisitor({
+        introspectComments: true,
+        classValidatorShim: true,
+        pathToSource: path.join(ROOT, 'apps/api/src'),
+        dtoFileNameSuffix: ['.dto.ts'],
+        controllerFileNameSuffix: ['.controller.ts'],
+      }),
+    ],
+    outputDir: outDir,
+    tsconfigPath: 'tsconfig.json',
+    filename: 'metadata.ts',
+    printDiagnostics: false,
+  });
   return readFileSync(path.join(outDir, 'metadata.ts'), 'utf8');
 }
 
@@ -64,14 +64,9 @@ export function stableJson(value: unknown): string {
 async function main(): Promise<void> {
   const [step, target] = process.argv.slice(2);
   if (step === 'metadata') {
-    const out = target ?? path.dirname(METADATA_FILE);
-    const temp = mkdtempSync(path.join(tmpdir(), 'labgate-metadata-'));
-    try {
-      writeFileSync(path.join(out, 'metadata.ts'), await generateMetadata(temp));
-    } finally {
-      rmSync(temp, { recursive: true, force: true });
-    }
-    console.log(`wrote ${path.join(out, 'metadata.ts')}`);
+    // The imports it writes are relative to apps/api/src, wherever the file goes.
+    await generateMetadata(target ?? path.dirname(METADATA_FILE));
+    console.log(`wrote ${path.join(target ?? path.dirname(METADATA_FILE), 'metadata.ts')}`);
   } else if (step === 'check') {
     const temp = mkdtempSync(path.join(tmpdir(), 'labgate-metadata-'));
     try {

@@ -21,7 +21,7 @@ import { ApiClient, mapLimit } from './api';
 import { closedLoop, LoadResult, openLoop, OpenLoopResult, percentile, PreparedRequest } from './load';
 import { BenchOptions, machineFacts, readOptions } from './options';
 import { initPgbench, runPgbench } from './pgbench';
-import { assertRunning, cpuSeconds, HttpProcess, residentMemory, sleep } from '../support/processes';
+import { assertRunning, cpuSeconds, HttpProcess, pollFor, residentMemory, sleep } from '../support/processes';
 import { fmt, Report } from './report';
 import {
   Cast,
@@ -314,7 +314,7 @@ async function queue(ctx: Context, reviews: SeatedReview[]): Promise<void> {
   );
   const backlogStart = performance.now();
   stack.startWorker();
-  await waitUntil('the backlog of fully voted reviews to be decided', 600_000, async () => {
+  await pollFor('the backlog of fully voted reviews to be decided', 600_000, async () => {
     const [{ left }] = await stack.query<{ left: number }>(
       `SELECT count(*)::int AS left FROM gate_reviews r WHERE r.status = 'open' AND (SELECT count(*) FROM votes v WHERE v.gate_review_id = r.id) >= 2`,
     );
@@ -324,7 +324,7 @@ async function queue(ctx: Context, reviews: SeatedReview[]): Promise<void> {
   // The measurement starts on an idle worker: the decisions' follow-up jobs (timers to close,
   // notifications) would otherwise sit ahead of its tallies in the queue.
   await waitForOutbox(stack);
-  await waitUntil('the queues to empty', 120_000, async () => (await stack.queuedJobs()) === 0);
+  await pollFor('the queues to empty', 120_000, async () => (await stack.queuedJobs()) === 0);
 
   progress(`queue: voting on ${reviews.length} reviews, ${options.queueReviewsPerSecond} reviews/s, both seats one after the other`);
   const ids = reviews.map((r) => r.id);
@@ -411,7 +411,7 @@ async function outboxDrain(ctx: Context, anyReviewId: string): Promise<void> {
   stack.startWorker();
   let drainedAt = Number.NaN;
   let drainedDbTime = new Date(Number.NaN);
-  await waitUntil('the outbox to drain', 120_000, async () => {
+  await pollFor('the outbox to drain', 120_000, async () => {
     // Counts every pending row (cheap, on the partial index); nothing else was pending before.
     const [row] = await stack.query<{ pending: number; at: Date }>('SELECT count(*)::int AS pending, clock_timestamp() AS at FROM outbox WHERE sent_at IS NULL');
     if (row!.pending > 0) return false;
@@ -442,7 +442,7 @@ function memory(ctx: Context): void {
 
 /** Waits until no outbox row is pending, so one phase's follow-up work does not leak into the next. */
 async function waitForOutbox(stack: BenchStack): Promise<void> {
-  await waitUntil('the outbox to be relayed', 120_000, async () => {
+  await pollFor('the outbox to be relayed', 120_000, async () => {
     const [{ pending }] = await stack.query<{ pending: number }>('SELECT count(*)::int AS pending FROM outbox WHERE sent_at IS NULL');
     return pending === 0;
   });
@@ -457,14 +457,6 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
     return await Promise.race([promise, timeout]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-async function waitUntil(what: string, timeoutMs: number, done: () => Promise<boolean>, pollMs = 200): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await done())) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(pollMs);
   }
 }
 

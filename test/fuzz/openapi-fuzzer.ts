@@ -25,8 +25,6 @@ export interface Schema {
   minimum?: number;
   maximum?: number;
   allOf?: Schema[];
-  oneOf?: Schema[];
-  anyOf?: Schema[];
 }
 
 interface Parameter {
@@ -70,7 +68,7 @@ function resolve(doc: OpenApiDocument, schema: Schema, depth = 0): Schema {
   const out: Schema = { ...schema };
   if (schema.properties) out.properties = Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, resolve(doc, v, depth + 1)]));
   if (schema.items) out.items = resolve(doc, schema.items, depth + 1);
-  for (const key of ['allOf', 'oneOf', 'anyOf'] as const) if (schema[key]) out[key] = schema[key]!.map((s) => resolve(doc, s, depth + 1));
+  if (schema.allOf) out.allOf = schema.allOf.map((s) => resolve(doc, s, depth + 1));
   return out;
 }
 
@@ -221,10 +219,19 @@ const CONTROL = /[\u0000-\u0008\u000B-\u001F]/;
 
 const encoded = (s: string) => (s.isWellFormed() ? encodeURIComponent(s) : '%ED%A0%80');
 
+/** Encoded text that decodes to NUL, a surrogate or a control character: DESIGN §5 refuses it. */
+const REFUSED_ENCODED = /%00|%C0%80|%ED%A0%80|%0d/i;
+const rawEncoded = fc.constantFrom(...RAW_ENCODED).map((text) => ({ text, refused: REFUSED_ENCODED.test(text) }));
+/** Hostile strings (and `extra` ones), encoded for a path or a query. */
+const hostileText = (...extra: string[]) =>
+  fc.constantFrom(...REFUSED_STRINGS, ...ODD_STRINGS.filter((s) => s.length < 300), ...extra).map((s) => ({ text: encoded(s), refused: REFUSED_STRINGS.includes(s) }));
+
 /* ------------------------------------------------------------------ plausible values */
 
 function plausible(schema: Schema | undefined, name: string, fixtures: FuzzFixtures, depth = 0): unknown {
   if (!schema || depth > 6) return 'x';
+  // The plugin writes a nullable reference as allOf: [the referenced schema].
+  if (schema.allOf?.length) return plausible(schema.allOf[0], name, fixtures, depth + 1);
   if (schema.enum?.length) return schema.enum[0];
   const type = schema.type ?? (schema.properties ? 'object' : undefined);
   switch (type) {
@@ -330,16 +337,16 @@ export function requestArbitrary(op: Operation, target: FuzzTarget): fc.Arbitrar
   const pathValue = (p: Parameter) =>
     fc.oneof(
       { weight: 6, arbitrary: fc.constant({ text: encodeURIComponent(realValue(op, p.name, fixtures)), refused: false }) },
-      { weight: 2, arbitrary: fc.constantFrom(...RAW_ENCODED).map((text) => ({ text, refused: /%00|%C0%80|%ED%A0%80|%0d/i.test(text) })) },
+      { weight: 2, arbitrary: rawEncoded },
       { weight: 1, arbitrary: fc.uuid().map((text) => ({ text, refused: false })) },
-      { weight: 1, arbitrary: fc.constantFrom(...REFUSED_STRINGS, ...ODD_STRINGS.filter((s) => s.length < 300)).map((s) => ({ text: encoded(s), refused: REFUSED_STRINGS.includes(s) })) },
+      { weight: 1, arbitrary: hostileText() },
     );
   const queryValue = (p: Parameter) =>
     fc.oneof(
       { weight: 3, arbitrary: fc.constant({ text: encodeURIComponent(String(plausible(p.schema, p.name, fixtures))), refused: false }) },
-      { weight: 2, arbitrary: fc.constantFrom(...RAW_ENCODED).map((text) => ({ text, refused: /%00|%C0%80|%ED%A0%80|%0d/i.test(text) })) },
+      { weight: 2, arbitrary: rawEncoded },
       { weight: p.name === 'cursor' ? 4 : 0, arbitrary: fc.constantFrom(...FORGED_CURSORS).map((c) => ({ text: encodeURIComponent(c), refused: false })) },
-      { weight: 2, arbitrary: fc.constantFrom(...REFUSED_STRINGS, ...ODD_STRINGS.filter((s) => s.length < 300), ...NUMBER_LITERALS).map((s) => ({ text: encoded(s), refused: REFUSED_STRINGS.includes(s) })) },
+      { weight: 2, arbitrary: hostileText(...NUMBER_LITERALS) },
       { weight: 1, arbitrary: fc.string({ maxLength: 20 }).map((s) => ({ text: encoded(s), refused: !s.isWellFormed() || CONTROL.test(s) })) },
     );
   const query = fc
@@ -351,7 +358,7 @@ export function requestArbitrary(op: Operation, target: FuzzTarget): fc.Arbitrar
       const extra = parts.pop() as string | undefined;
       const items = (parts as Array<{ name: string; text: string; refused: boolean; twice: boolean } | undefined>).filter((x) => x !== undefined);
       const text = [...items.flatMap((i) => (i!.twice ? [`${i!.name}=${i!.text}`, `${i!.name}=${i!.text}`] : [`${i!.name}=${i!.text}`])), ...(extra ? [extra] : [])].join('&');
-      return { text, refused: items.some((i) => i!.refused) || extra === '%00=1' };
+      return { text, refused: items.some((i) => i!.refused) || (extra !== undefined && REFUSED_ENCODED.test(extra)) };
     });
 
   const body: fc.Arbitrary<{ text?: string; mutation: string; refused: boolean }> = base
@@ -518,7 +525,7 @@ function authorization(r: FuzzRequest, tokens: Record<string, string>): Record<s
   }
 }
 
-function describe(r: FuzzRequest): string {
+function describeRequest(r: FuzzRequest): string {
   return `${r.operation} as ${r.caller}: ${r.method} ${r.path.slice(0, 120)}${r.query ? `?${r.query.slice(0, 120)}` : ''} [${r.headers['content-type'] ?? 'no body'}; ${r.mutation.slice(0, 100)}]`;
 }
 
@@ -585,7 +592,7 @@ export async function runFuzzer(
     try {
       answer = await send(target.url, r, { ...r.headers, ...authorization(r, target.tokens) });
     } catch (err) {
-      report.failures.push(`${describe(r)} → transport error: ${(err as Error).message}`);
+      report.failures.push(`${describeRequest(r)} → transport error: ${(err as Error).message}`);
       continue;
     } finally {
       report.requests++;
@@ -594,15 +601,15 @@ export async function runFuzzer(
     }
     const { status, headers, text } = answer;
     tally.byStatus[status] = (tally.byStatus[status] ?? 0) + 1;
-    if (status >= 500) report.failures.push(`${describe(r)} → ${status} ${text.slice(0, 200)}`);
+    if (status >= 500) report.failures.push(`${describeRequest(r)} → ${status} ${text.slice(0, 200)}`);
     if (status >= 400) {
       const defect = problemDefect(status, headers, text);
-      if (defect) report.failures.push(`${describe(r)} → ${status}, not a proper problem: ${defect}`);
-      if (!(await fingerprint.unchanged())) report.failures.push(`${describe(r)} → ${status}, but the database changed`);
+      if (defect) report.failures.push(`${describeRequest(r)} → ${status}, not a proper problem: ${defect}`);
+      if (!(await fingerprint.unchanged())) report.failures.push(`${describeRequest(r)} → ${status}, but the database changed`);
     } else {
-      if (r.mustRefuse) report.failures.push(`${describe(r)} → ${status}: input with NUL, a lone surrogate or a control character was accepted`);
+      if (r.mustRefuse) report.failures.push(`${describeRequest(r)} → ${status}: input with NUL, a lone surrogate or a control character was accepted`);
       if (r.method === 'GET') {
-        if (!(await fingerprint.unchanged())) report.failures.push(`${describe(r)} → ${status}: a read changed the database`);
+        if (!(await fingerprint.unchanged())) report.failures.push(`${describeRequest(r)} → ${status}: a read changed the database`);
       } else {
         await fingerprint.accept();
       }

@@ -1,17 +1,8 @@
 import type { Pool } from 'pg';
 import { ok } from '@labgate/client';
 import { ApiClient, createAgency, createProgramme, createUser, pilotBody, submissionBody } from '../bench/api';
+import { pollFor } from '../support/processes';
 import type { FuzzTarget } from './openapi-fuzzer';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`fuzz set-up: timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /**
  * Real things for the fuzzer's paths to name, made through the public API while the worker
@@ -42,11 +33,11 @@ export async function prepareFuzzTarget(url: string, adminToken: string, db: Poo
   // A receiver that is not there: the opening of the review leaves a failed delivery behind.
   const hook = await ok(api.admin.POST('/v1/webhooks', { body: { url: 'http://127.0.0.1:9/hooks', events: ['gate.opened'], agency: leadAgency } }), 'subscribe');
   const { gateReviewId } = await ok(api.as(lead.token).POST('/v1/pilots/{id}/submissions', { params: { path: { id: reviewed.id } }, body: submissionBody(10_000_000) }), 'submit');
-  const review = await until('the review’s seats', async () => {
+  const review = await pollFor('the review’s seats', 30_000, async () => {
     const r = await ok(api.as(chair.token).GET('/v1/gate-reviews/{id}', { params: { path: { id: gateReviewId } } }), 'review');
     return r.seats.some((s) => s.status === 'pending') ? r : undefined;
   });
-  const delivery = await until('a webhook delivery', async () => (await db.query<{ id: string }>('select id from webhook_deliveries limit 1')).rows[0]?.id);
+  const delivery = await pollFor('a webhook delivery', 30_000, async () => (await db.query<{ id: string }>('select id from webhook_deliveries limit 1')).rows[0]?.id);
   const seated = reviewers.find((u) => review.seats.some((s) => s.reviewerId === u.id)) ?? reviewers[0]!;
   return {
     url,

@@ -150,6 +150,17 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
 }
 
+/** Polls `probe` every `pollMs` until it gives a value (anything but undefined or false); throws after `timeoutMs`. */
+export async function pollFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>, pollMs = 200): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await sleep(pollMs);
+  }
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -29,6 +29,7 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
  * end-to-end tests drive it in-process.
  */
 export async function createApiApp(): Promise<NestFastifyApplication> {
+  const config = loadConfig();
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: (req: IncomingMessage) => {
@@ -39,11 +40,11 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
     // The client address (for the per-address limit and the logs) comes from X-Forwarded-For
     // only when TRUST_PROXY names the proxies in front; anyone can write that header.
     // (A number of hops is honoured by Fastify though its type omits it.)
-    trustProxy: loadConfig().trustProxy as boolean | string,
+    trustProxy: config.trustProxy as boolean | string,
     // Slow clients (a body a byte a second, headers a line at a time) get 408 after
     // REQUEST_TIMEOUT_MS, checked every second (Node's default check runs every 30 s).
     serverFactory: (handler: RequestListener) => {
-      const timeout = loadConfig().requestTimeoutMs;
+      const timeout = config.requestTimeoutMs;
       return createServer({ requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: 1000 }, handler);
     },
     // Errors of the HTTP parser (header block too large, malformed request line, timeout) as problem+json.

@@ -1,5 +1,6 @@
-import { Global, Module } from '@nestjs/common';
+import { Global, Module, OnApplicationShutdown } from '@nestjs/common';
 import { RepositoriesModule } from '@labgate/persistence';
+import { stopTracing } from './common/tracing-sdk';
 import { AgenciesService } from './agencies/agencies.service';
 import { AuditService } from './audit/audit.service';
 import { AuthService } from './auth/auth.service';
@@ -57,4 +58,9 @@ const SERVICES = [
 /** The services both apps share; the API adds controllers, the worker adds processors. */
 @Global()
 @Module({ imports: [RepositoriesModule], providers: SERVICES, exports: SERVICES })
-export class CoreModule {}
+export class CoreModule implements OnApplicationShutdown {
+  /** Spans still buffered (tracing on) are exported before the process ends. */
+  async onApplicationShutdown(): Promise<void> {
+    await stopTracing();
+  }
+}
