@@ -1,4 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
+import fc from 'fast-check';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions, PercentileWanted, ReportsRepository } from '@labgate/persistence';
 import { BACKFILL_COMMITS, BACKFILL_RELEASES, BACKFILL_STAGE_INTERVALS } from '@labgate/migrations';
 import { startApi, TestApi } from './support/api';
 import { createUser, expectProblem, TestUser } from './support/fixtures';
@@ -61,8 +65,13 @@ describe('portfolio reports', () => {
   };
   const revise = (seat: string) => (seat === 'data-protection' ? 'fund' : 'revise');
 
+  let ds: DataSource;
+  let repository: ReportsRepository;
+
   beforeAll(async () => {
     api = await startApi();
+    ds = await new DataSource({ ...dataSourceOptions({ databaseUrl: process.env.DATABASE_URL! }, 'labgate-reports-test'), migrations: [] }).initialize();
+    repository = new ReportsRepository(ds);
     cast = await createCast(api);
 
     pilots.p1 = await proposePilot(api, cast, { title: 'JIT custody ledger' });
@@ -105,7 +114,10 @@ describe('portfolio reports', () => {
     await new Promise((r) => setTimeout(r, 20));
     at.end = new Date().toISOString();
   }, 120_000);
-  afterAll(() => api.close());
+  afterAll(async () => {
+    await ds.destroy();
+    await api.close();
+  });
 
   it('reports every section exactly, for the programme', async () => {
     const res = await report(cast.chair);
@@ -339,4 +351,88 @@ describe('portfolio reports', () => {
     expect(res.body.failFast.medianDaysToAbandon).toBe(1.5);
     expect(Date.parse(res.body.asOf)).toBeGreaterThan(Date.now() - 60 * DAY_MS);
   });
+
+  it('keeps its aggregates equal to the facts rebuilt from the rows, and the rollups equal to the facts', async () => {
+    const columns = 'pilot_id, programme_id, domain, lead_agency, at, metric, key, n, v::text, v2::text';
+    const stored = await api.db.query(`SELECT ${columns} FROM report_facts ORDER BY ${columns}`);
+    const rebuilt = await api.db.query(`SELECT ${columns} FROM report_facts_of((SELECT array_agg(id) FROM pilots)) ORDER BY ${columns}`);
+    expect(stored.length).toBeGreaterThan(100);
+    expect(stored).toEqual(rebuilt);
+    // Each grain's rollups (slots summed) are the facts summed per bucket; all time and months hold
+    // every metric, days only the two dated by a due time.
+    const cells = `grain, bucket::text, metric, key, programme_id, domain, lead_agency`;
+    const rolled = await api.db.query(
+      `SELECT ${cells}, sum(n)::text AS n, sum(v)::text AS v, sum(v2)::text AS v2 FROM report_rollups GROUP BY ${cells}
+       HAVING sum(n) <> 0 OR sum(v) <> 0 OR sum(v2) <> 0 ORDER BY ${cells}`,
+    );
+    const summed = await api.db.query(
+      `SELECT ${cells}, sum(n)::text AS n, sum(v)::text AS v, sum(v2)::text AS v2
+         FROM (SELECT g.grain, g.bucket, f.metric, CASE WHEN f.metric = 'spend' THEN left(f.key, 7) ELSE f.key END AS key, f.programme_id, f.domain, f.lead_agency, f.n, f.v, f.v2
+                 FROM report_facts f
+                 CROSS JOIN LATERAL (VALUES ('a', DATE '0001-01-01'), ('m', date_trunc('month', f.at AT TIME ZONE 'UTC')::date), ('d', (f.at AT TIME ZONE 'UTC')::date)) g (grain, bucket)
+                WHERE CASE g.grain WHEN 'm' THEN TRUE WHEN 'a' THEN f.metric NOT IN ('missed', 'overdue') ELSE f.metric IN ('missed', 'overdue') END) x
+        GROUP BY ${cells} HAVING sum(n) <> 0 OR sum(v) <> 0 OR sum(v2) <> 0 ORDER BY ${cells}`,
+    );
+    expect(rolled.length).toBeGreaterThan(50);
+    expect(rolled).toEqual(summed);
+  });
+
+  it('gives the same figures without asOf (all-time rollups) as asOf its own moment (months and facts)', async () => {
+    for (const query of [{}, { domain: 'cyber' }, { from: '2026-01-01' }] as Array<Record<string, string>>) {
+      const now = await report(cast.funder, query);
+      expect(now.status).toBe(200);
+      const then = await report(cast.funder, { ...query, asOf: now.body.asOf });
+      expect(then.status).toBe(200);
+      expect(then.body).toEqual(now.body);
+    }
+  });
+
+  it('folds the sessions’ rollup slots into slot 0 without changing a figure', async () => {
+    const before = await report(cast.funder, { asOf: at.end! });
+    const slots = async () => Number((await api.db.query(`SELECT count(*) AS n FROM report_rollups WHERE slot <> 0`))[0].n);
+    expect(await slots()).toBeGreaterThan(0);
+    expect(await repository.foldRollups(7)).toBe(7); // a batch at a time
+    expect(await repository.foldRollups()).toBeGreaterThan(0);
+    expect(await slots()).toBe(0);
+    expect(await repository.foldRollups()).toBe(0);
+    expect((await report(cast.funder, { asOf: at.end! })).body).toEqual(before.body);
+    const live = await report(cast.funder);
+    expect((await report(cast.funder, { asOf: live.body.asOf })).body).toEqual(live.body);
+  });
+
+  it('finds percentiles by offset exactly as percentile_cont does, on any durations', async () => {
+    const at = new Date(Date.now() - DAY_MS);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 400 * DAY_MS }), { minLength: 1, maxLength: 60 }), fc.constantFrom(0.5, 0.9), fc.boolean(), async (values, p, duplicates) => {
+        const durations = duplicates ? values.map((v) => v - (v % DAY_MS)) : values;
+        const programmeId = randomUUID();
+        await api.db
+          .transaction(async (tx) => {
+            for (const v of durations) {
+              await tx.query(
+                `INSERT INTO report_facts (pilot_id, programme_id, domain, lead_agency, at, metric, key, n, v, v2) VALUES ($1, $2, 'ai', 'EUROPOL', $3, 'turnaround', '', 1, $4, 0)`,
+                [randomUUID(), programmeId, at, v],
+              );
+            }
+            const scope = { asOf: new Date(), from: null, programmeId, domain: null, agency: null };
+            const snapshot = { query: <T>(sql: string, params?: unknown[]) => tx.query(sql, params) as Promise<T[]> };
+            const wanted: PercentileWanted[] = [{ metric: 'turnaround', key: '', p, count: durations.length }];
+            const [found] = await repository.percentiles(snapshot, scope, wanted);
+            const [expected] = await tx.query(
+              `SELECT round((percentile_cont($2::float8) WITHIN GROUP (ORDER BY v) / 86400000)::numeric, 2)::text AS days FROM report_facts WHERE programme_id = $1`,
+              [programmeId, p],
+            );
+            expect(found!.days).toBe(expected.days);
+            throw new Rollback();
+          })
+          .catch((err: unknown) => {
+            if (!(err instanceof Rollback)) throw err;
+          });
+      }),
+      { numRuns: 40, seed: 20261202 },
+    );
+  });
 });
+
+/** Thrown to roll a test's transaction back. */
+class Rollback extends Error {}

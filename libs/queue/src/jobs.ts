@@ -25,6 +25,8 @@ export enum JobName {
   SealAuditChains = 'audit.seal',
   /** Forget Idempotency-Key records older than IDEMPOTENCY_TTL_HOURS. */
   ExpireIdempotencyKeys = 'idempotency.expire',
+  /** Fold the report rollups' per-session slots into slot 0. */
+  FoldReportRollups = 'reports.fold',
 }
 
 interface ReviewJob {
@@ -40,6 +42,7 @@ export interface JobPayloads {
   [JobName.DeliverWebhook]: { deliveryId: string };
   [JobName.SealAuditChains]: Record<string, never>;
   [JobName.ExpireIdempotencyKeys]: Record<string, never>;
+  [JobName.FoldReportRollups]: Record<string, never>;
 }
 
 /** A job's payload; `correlationId` is the id of the request (or job) that caused it. */
@@ -54,6 +57,7 @@ export const QUEUE_OF_JOB: Record<JobName, QueueName> = {
   [JobName.DeliverWebhook]: QueueName.Notifications,
   [JobName.SealAuditChains]: QueueName.Maintenance,
   [JobName.ExpireIdempotencyKeys]: QueueName.Maintenance,
+  [JobName.FoldReportRollups]: QueueName.Maintenance,
 };
 
 export const ALL_JOB_NAMES = Object.values(JobName) as JobName[];

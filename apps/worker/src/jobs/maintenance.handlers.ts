@@ -1,9 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@labgate/config';
-import { IdempotencyService, SealService } from '@labgate/core';
+import { IdempotencyService, ReportsService, SealService } from '@labgate/core';
 import { JobName, QueueName } from '@labgate/queue';
 import { HandlerTable, JobHandlers } from './job-registry';
 import { Queues } from './queues';
+
+/** How often the report rollups' per-session slots are folded into slot 0 (their number stays bounded). */
+export const REPORT_FOLD_INTERVAL_MS = 5 * 60_000;
 
 @Injectable()
 export class MaintenanceHandlers extends JobHandlers implements OnApplicationBootstrap {
@@ -12,6 +15,7 @@ export class MaintenanceHandlers extends JobHandlers implements OnApplicationBoo
   constructor(
     private readonly seals: SealService,
     private readonly idempotency: IdempotencyService,
+    private readonly reports: ReportsService,
     private readonly queues: Queues,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
@@ -30,17 +34,24 @@ export class MaintenanceHandlers extends JobHandlers implements OnApplicationBoo
         if (forgotten > 0) this.logger.log(`forgot ${forgotten} Idempotency-Key record(s) older than ${this.config.idempotencyTtlHours} h`);
         return 'success';
       },
+      [JobName.FoldReportRollups]: async () => {
+        const folded = await this.reports.foldRollups();
+        if (folded > 0) this.logger.log(`folded ${folded} report rollup row(s) into slot 0`);
+        return folded > 0 ? 'success' : 'skipped';
+      },
     };
   }
 
   /**
    * One scheduler per job for all workers (upsert is idempotent): the audit seal every
-   * AUDIT_SEAL_INTERVAL_MS, the Idempotency-Key sweep every IDEMPOTENCY_SWEEP_INTERVAL_MS.
+   * AUDIT_SEAL_INTERVAL_MS, the Idempotency-Key sweep every IDEMPOTENCY_SWEEP_INTERVAL_MS, the
+   * report rollups' fold every REPORT_FOLD_INTERVAL_MS.
    */
   async onApplicationBootstrap(): Promise<void> {
     const schedules: Array<[string, number, JobName]> = [
       ['audit-seal', this.config.auditSealIntervalMs, JobName.SealAuditChains],
       ['idempotency-expiry', this.config.idempotencySweepIntervalMs, JobName.ExpireIdempotencyKeys],
+      ['report-fold', REPORT_FOLD_INTERVAL_MS, JobName.FoldReportRollups],
     ];
     for (const [id, every, name] of schedules) {
       try {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { canonicalJson, isTerminal, sha256Hex, Stage, STAGES } from '@labgate/domain';
-import { PortfolioCsvRow, ReportScope, ReportsRepository } from '@labgate/persistence';
+import { PercentileWanted, PortfolioCsvRow, ReportScope, ReportsRepository, SumRow } from '@labgate/persistence';
 
 /** One CSV row as the database streams it. */
 export type PortfolioCsvRowView = PortfolioCsvRow;
@@ -123,83 +123,101 @@ export class ReportsService {
 
   async portfolio(reader: Principal, filters: ReportFilters): Promise<PortfolioReport> {
     const scope = await this.scope(reader, filters);
+    const live = filters.asOf === undefined;
     const body = await this.reports.snapshot(async (s) => {
-      const [counts, money, burn, funnel, timing, kills, lessons, seats, hygiene, blocks, sealRoot] = await sequential([
-        () => this.reports.pilots(s, scope),
-        () => this.reports.money(s, scope),
-        () => this.reports.burn(s, scope),
-        () => this.reports.funnel(s, scope),
-        () => this.reports.timing(s, scope),
-        () => this.reports.kills(s, scope),
+      const sums = await this.reports.sums(s, scope, live);
+      const figures = new Figures(sums);
+      const wanted: PercentileWanted[] = [
+        ...LIVE_STAGES.map((st) => ({ metric: 'stage.days' as const, key: st, p: 0.5, count: figures.nw('stage.days', st) })),
+        { metric: 'turnaround', key: '', p: 0.5, count: figures.nw('turnaround', '') },
+        { metric: 'turnaround', key: '', p: 0.9, count: figures.nw('turnaround', '') },
+        { metric: 'kill', key: null, p: 0.5, count: figures.nw('kill', null) },
+      ];
+      const [percentiles, spendSince, envelope, lessons, blocks, sealRoot] = await sequential([
+        () => this.reports.percentiles(s, scope, wanted.filter((w) => w.count > 0)),
+        () => (scope.from ? this.reports.spendSince(s, scope) : Promise.resolve(null)),
+        () => this.reports.envelope(s, scope),
         () => this.reports.lessons(s, scope, reader),
-        () => this.reports.seats(s, scope),
-        () => this.reports.hygiene(s, scope),
         () => this.reports.complianceBlocks(s, scope),
         () => this.reports.sealRoot(s, scope.asOf),
       ] as const);
 
-      const byStage: Record<string, number> = Object.fromEntries(STAGES.map((st) => [st, 0]));
-      const byDomain: Record<string, number> = {};
-      const byLeadAgency: Record<string, number> = {};
-      let total = 0;
-      for (const row of counts) {
-        if (row.dimension === 'total') total = row.n;
-        else if (row.dimension === 'stage') byStage[row.key!] = row.n;
-        else if (row.dimension === 'domain') byDomain[row.key!] = row.n;
-        else byLeadAgency[row.key!] = row.n;
-      }
-      const envelopeCents = Number(money.envelope);
-      const committedCents = Number(money.committed);
-      const stageTiming = new Map(timing.filter((t) => t.stage !== null).map((t) => [t.stage!, num(t.median_days)]));
-      const turnaround = timing.find((t) => t.stage === null);
-      const seatTotals = seats.find((a) => a.agency === null);
+      const byStage: Record<string, number> = Object.fromEntries(STAGES.map((st) => [st, figures.n('stage', st)]));
+      const envelopeCents = Number(envelope);
+      const committedCents = figures.v('commit', null) - figures.v('release', null);
+      const burn = spendSince ?? figures.rows('spend', 'key').map((r) => ({ month: r.key!, spent: r.v, n: Number(r.n) })).filter((r) => r.n > 0);
+      let cumulative = 0;
+      const percentile = (metric: string, key: string | null, p = 0.5) => num(percentiles.find((m) => m.metric === metric && m.key === key && m.p === p)?.days ?? null);
+      const kills = { proposal: 0, funded: 0, testing: 0, accelerated: 0 } as Record<LiveStage, number>;
+      for (const st of LIVE_STAGES) kills[st] = figures.nw('kill', st);
+      const abandoned = figures.nw('kill', null);
       const report: Omit<PortfolioReport, 'digest'> = {
         asOf: scope.asOf.toISOString(),
         from: scope.from?.toISOString() ?? null,
         filters: { programmeId: scope.programmeId, domain: scope.domain, agency: scope.agency },
-        pilots: { total, byStage, byDomain: sortKeys(byDomain), byLeadAgency: sortKeys(byLeadAgency) },
+        pilots: {
+          total: figures.n('stage', null),
+          byStage,
+          byDomain: sortKeys(figures.counts('stage', 'domain')),
+          byLeadAgency: sortKeys(figures.counts('stage', 'agency')),
+        },
         money: {
           envelopeCents,
           committedCents,
-          spentCents: Number(money.spent),
-          releasedCents: Number(money.released),
+          spentCents: spendSince ? spendSince.reduce((sum, r) => sum + Number(r.spent), 0) : figures.v('spend', null),
+          releasedCents: figures.vw('release', null),
           remainingCents: envelopeCents - committedCents,
-          burn: burn.map((b) => ({ month: b.month, spentCents: Number(b.spent), cumulativeSpentCents: Number(b.cumulative) })),
+          burn: burn.map((b) => {
+            cumulative += Number(b.spent);
+            return { month: b.month, spentCents: Number(b.spent), cumulativeSpentCents: cumulative };
+          }),
         },
-        funnel: funnel.map((f) => ({
-          gate: f.gate,
-          entered: f.entered,
-          go: f.go,
-          revise: f.revise,
-          abandon: f.abandon,
-          escalated: f.escalated,
-          conversion: ratio(f.go_pilots, f.entered),
-          medianRounds: num(f.median_rounds),
-        })),
+        funnel: GATES.map((gate) => {
+          const entered = figures.nw('entered', gate);
+          const go = figures.rows('go', 'key').filter((r) => r.key!.startsWith(`${gate}:`)).reduce((sum, r) => sum + Number(r.nw), 0);
+          return {
+            gate,
+            entered,
+            go,
+            revise: figures.nw('revise', gate),
+            abandon: figures.nw('abandon', gate),
+            escalated: figures.nw('escalated', gate),
+            conversion: ratio(go, entered),
+            medianRounds: num(figures.value('median.rounds', gate)),
+          };
+        }),
         timing: {
-          medianDaysInStage: Object.fromEntries(LIVE_STAGES.map((st) => [st, stageTiming.get(st) ?? null])) as Record<LiveStage, number | null>,
-          medianReviewTurnaroundDays: num(turnaround?.median_days ?? null),
-          p90ReviewTurnaroundDays: num(turnaround?.p90_days ?? null),
+          medianDaysInStage: Object.fromEntries(LIVE_STAGES.map((st) => [st, percentile('stage.days', st)])) as Record<LiveStage, number | null>,
+          medianReviewTurnaroundDays: percentile('turnaround', ''),
+          p90ReviewTurnaroundDays: percentile('turnaround', '', 0.9),
         },
-        overdueAssignments: seatTotals?.overdue ?? 0,
+        overdueAssignments: figures.n('overdue', null),
         failFast: {
-          abandoned: kills.abandoned,
-          abandonedByStage: { proposal: kills.proposal, funded: kills.funded, testing: kills.testing, accelerated: kills.accelerated },
-          committedAtAbandonCents: Number(kills.committed),
-          spentAtAbandonCents: Number(kills.spent),
-          releasedAtAbandonCents: Number(kills.released),
-          medianDaysToAbandon: num(kills.median_days),
-          shareAbandonedBeforeTesting: ratio(kills.proposal + kills.funded, kills.abandoned),
+          abandoned,
+          abandonedByStage: kills,
+          committedAtAbandonCents: figures.vw('kill.commit', null),
+          spentAtAbandonCents: figures.v2w('kill', null),
+          releasedAtAbandonCents: figures.vw('kill.release', null),
+          medianDaysToAbandon: percentile('kill', null),
+          shareAbandonedBeforeTesting: ratio(kills.proposal + kills.funded, abandoned),
           lessons: lessons.map((l) => ({ pilotId: l.pilot_id, code: l.code, title: l.title, stage: l.stage, spentCents: Number(l.spent), lessonsLearned: l.lessons })),
         },
         decisions: {
-          byAgency: seats.filter((a) => a.agency !== null).map((a) => ({ agency: a.agency!, seats: a.seats, votes: a.votes, declined: a.declined })),
-          dataProtectionVetoes: hygiene.vetoes,
-          escalations: hygiene.escalations,
-          missedDeadlines: seatTotals?.missed ?? 0,
-          scoreSpread: { excellence: num(hygiene.excellence), impact: num(hygiene.impact), implementation: num(hygiene.implementation) },
+          byAgency: [...new Set(['seat', 'vote', 'decline'].flatMap((m) => figures.rows(m, 'key').map((r) => r.key!)))]
+            .filter((agency) => agency !== '')
+            .sort()
+            .map((agency) => ({ agency, seats: figures.nw('seat', agency), votes: figures.nw('vote', agency), declined: figures.nw('decline', agency) }))
+            .filter((a) => a.seats + a.votes + a.declined > 0),
+          dataProtectionVetoes: figures.nw('veto', null),
+          escalations: figures.nw('escalated', null),
+          missedDeadlines: figures.nw('missed', null),
+          scoreSpread: {
+            excellence: num(figures.value('score', 'excellence')),
+            impact: num(figures.value('score', 'impact')),
+            implementation: num(figures.value('score', 'implementation')),
+          },
         },
-        meanTrlGain: num(hygiene.trl_gain),
+        meanTrlGain: num(figures.value('stage', null)),
         compliance: {
           blockedPilots: blocks.find((b) => b.item === null)?.blocked ?? 0,
           medianDaysBlocked: num(blocks.find((b) => b.item === null)?.median_days ?? null),
@@ -212,10 +230,58 @@ export class ReportsService {
     return { ...body, digest: sha256Hex(canonicalJson(body)) };
   }
 
+  /** Folds the rollups' per-session slots into slot 0; how many rows were folded. */
+  foldRollups(): Promise<number> {
+    return this.reports.foldRollups();
+  }
+
   /** The CSV's rows, streamed from a database cursor. */
   async csvRows(reader: Principal, filters: ReportFilters): Promise<{ scope: ReportScope; rows: Readable }> {
     const scope = await this.scope(reader, filters);
     return { scope, rows: await this.reports.csvRows(scope, reader) };
+  }
+}
+
+const GATES = ['fund', 'test', 'accelerate'] as const;
+
+/** The summed figures of one report, looked up by metric, key (null: over keys) and level. */
+class Figures {
+  private readonly byKey = new Map<string, SumRow>();
+
+  constructor(private readonly sums: SumRow[]) {
+    for (const row of sums) this.byKey.set(`${row.metric}|${row.level}|${row.key ?? ''}`, row);
+  }
+
+  private row(metric: string, key: string | null): SumRow | undefined {
+    return this.byKey.get(key === null ? `${metric}|total|` : `${metric}|key|${key}`);
+  }
+
+  /** As of asOf: count and amount. */
+  n(metric: string, key: string | null): number {
+    return Number(this.row(metric, key)?.n ?? 0);
+  }
+  v(metric: string, key: string | null): number {
+    return Number(this.row(metric, key)?.v ?? 0);
+  }
+  /** Over the window [from, asOf]. */
+  nw(metric: string, key: string | null): number {
+    return Number(this.row(metric, key)?.nw ?? 0);
+  }
+  vw(metric: string, key: string | null): number {
+    return Number(this.row(metric, key)?.vw ?? 0);
+  }
+  v2w(metric: string, key: string | null): number {
+    return Number(this.row(metric, key)?.v2w ?? 0);
+  }
+  value(metric: string, key: string | null): string | null {
+    return this.row(metric, key)?.value ?? null;
+  }
+  rows(metric: string, level: SumRow['level']): SumRow[] {
+    return this.sums.filter((r) => r.metric === metric && r.level === level).sort((a, b) => (a.key! < b.key! ? -1 : 1));
+  }
+  /** Non-zero counts per key at one level. */
+  counts(metric: string, level: SumRow['level']): Record<string, number> {
+    return Object.fromEntries(this.rows(metric, level).filter((r) => Number(r.n) > 0).map((r) => [r.key!, Number(r.n)]));
   }
 }
 

@@ -85,3 +85,80 @@ export class ComplianceBlockEntity {
   @Column('timestamptz', { default: () => 'now()' }) since!: Date;
   @Column('timestamptz', { nullable: true }) until!: Date | null;
 }
+
+/**
+ * One event a report figure counts (migration ReportFacts): written by the database's own
+ * trigger from the rows above, read only by the reports.
+ */
+@Entity('report_facts')
+export class ReportFactEntity {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  id!: string;
+
+  @Column('uuid', { name: 'pilot_id' })
+  pilotId!: string;
+
+  @Column('uuid', { name: 'programme_id' })
+  programmeId!: string;
+
+  @Column('text')
+  domain!: string;
+
+  @Column('text', { name: 'lead_agency' })
+  leadAgency!: string;
+
+  @Column('timestamptz')
+  at!: Date;
+
+  @Column('text')
+  metric!: string;
+
+  @Column('text')
+  key!: string;
+
+  @Column('int')
+  n!: number;
+
+  @Column('bigint')
+  v!: string;
+
+  @Column('bigint')
+  v2!: string;
+}
+
+/** Report facts summed per programme × domain × lead agency × metric × key, per grain and bucket. */
+@Entity('report_rollups')
+export class ReportRollupEntity {
+  @PrimaryColumn('char', { length: 1 })
+  grain!: 'a' | 'm' | 'd';
+
+  @PrimaryColumn('date')
+  bucket!: string;
+
+  @PrimaryColumn('text')
+  metric!: string;
+
+  @PrimaryColumn('text')
+  key!: string;
+
+  @PrimaryColumn('uuid', { name: 'programme_id' })
+  programmeId!: string;
+
+  @PrimaryColumn('text')
+  domain!: string;
+
+  @PrimaryColumn('text', { name: 'lead_agency' })
+  leadAgency!: string;
+
+  @PrimaryColumn('int')
+  slot!: number;
+
+  @Column('bigint')
+  n!: string;
+
+  @Column('bigint')
+  v!: string;
+
+  @Column('bigint')
+  v2!: string;
+}

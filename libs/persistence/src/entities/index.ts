@@ -2,7 +2,7 @@ import { AgencyEntity } from './agency.entity';
 import { ApiTokenEntity } from './api-token.entity';
 import { AuditEventEntity } from './audit-event.entity';
 import { ExpenditureEntity } from './expenditure.entity';
-import { ComplianceBlockEntity, LedgerMovementEntity, StageIntervalEntity, TlogCheckpointEntity, TlogKeyEntity, TlogLeafEntity } from './history.entities';
+import { ComplianceBlockEntity, LedgerMovementEntity, ReportFactEntity, ReportRollupEntity, StageIntervalEntity, TlogCheckpointEntity, TlogKeyEntity, TlogLeafEntity } from './history.entities';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { PilotCodeCounterEntity, PilotEntity } from './pilot.entity';
 import { ProgrammeEntity } from './programme.entity';
@@ -28,6 +28,8 @@ export const ENTITIES = [
   ComplianceBlockEntity,
   LedgerMovementEntity,
   StageIntervalEntity,
+  ReportFactEntity,
+  ReportRollupEntity,
   TlogCheckpointEntity,
   TlogKeyEntity,
   TlogLeafEntity,

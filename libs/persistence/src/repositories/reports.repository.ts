@@ -17,18 +17,29 @@ export interface ReportSnapshot {
   query<T>(sql: string, params?: unknown[]): Promise<T[]>;
 }
 
-export interface StageCountRow { dimension: 'stage' | 'domain' | 'agency' | 'total'; key: string | null; n: number }
-export interface MoneyRow { envelope: string; committed: string; released: string; spent: string }
-export interface BurnRow { month: string; spent: string; cumulative: string }
-export interface FunnelRow { gate: string; entered: number; go: number; revise: number; abandon: number; escalated: number; go_pilots: number; median_rounds: number | null }
-export interface TimingRow { stage: string | null; median_days: string | null; p90_days: string | null }
-export interface KillsRow {
-  abandoned: number; proposal: number; funded: number; testing: number; accelerated: number;
-  committed: string; spent: string; released: string; median_days: string | null;
+/**
+ * One summed figure: a metric (report_facts' vocabulary) and key, at one grouping level (`key`:
+ * per key; `domain`, `agency`: stage counts per domain or lead agency; `total`: over keys). `n`, `v`
+ * as of asOf; `nw`, `vw` over the window [from, asOf] (= n, v when from is absent). `value`: the
+ * median of rounds for `median.rounds`, the spread (stddev_pop, 3 places) for `score`, the mean
+ * TRL gain for the `stage` total.
+ */
+export interface SumRow {
+  metric: string;
+  key: string | null;
+  level: 'key' | 'domain' | 'agency' | 'total';
+  n: string;
+  v: string;
+  nw: string;
+  vw: string;
+  v2w: string;
+  value: string | null;
 }
+/** A percentile to find: `count` durations of `metric`/`key` in the window (from the sums), the `p`-th of them. */
+export interface PercentileWanted { metric: 'stage.days' | 'turnaround' | 'kill'; key: string | null; p: number; count: number }
+export interface PercentileRow { metric: string; key: string | null; p: number; days: string | null }
+export interface SpendRow { month: string; spent: string }
 export interface LessonRow { pilot_id: string; code: string; title: string | null; stage: string; spent: string; lessons: string | null }
-export interface SeatStatsRow { agency: string | null; seats: number; votes: number; declined: number; missed: number; overdue: number }
-export interface HygieneRow { vetoes: number; escalations: number; excellence: string | null; impact: string | null; implementation: string | null; trl_gain: string | null }
 export interface PortfolioCsvRow {
   code: string; title: string | null; stage: string; lead_agency: string; domain: string; sensitivity: string;
   committed_cents: string; spent_cents: string; released_cents: string; days_in_stage: string;
@@ -51,6 +62,8 @@ export class ReportsRepository {
     await runner.connect();
     try {
       await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      // Medians sort a few hundred thousand facts in memory; JIT would compile for longer than the report runs.
+      await runner.query(`SET LOCAL work_mem = '64MB'; SET LOCAL jit = off`);
       const result = await work({ query: (sql, params) => runner.query(sql, params) });
       await runner.query('COMMIT');
       return result;
@@ -62,179 +75,186 @@ export class ReportsRepository {
     }
   }
 
+  /**
+   * Folds rollup rows of session slots into slot 0, a batch at a time, skipping rows a writer holds
+   * (never waiting for one, so never in a deadlock with it), and drops cells that sum to zero.
+   * Returns how many slot rows were folded.
+   */
+  async foldRollups(batch = 50_000): Promise<number> {
+    const cells = 'grain, bucket, metric, key, programme_id, domain, lead_agency';
+    const [row] = await this.db.query(
+      `WITH moved AS (
+         DELETE FROM report_rollups WHERE ctid IN (SELECT ctid FROM report_rollups WHERE slot <> 0 LIMIT $1 FOR UPDATE SKIP LOCKED)
+         RETURNING ${cells}, n, v, v2
+       ), summed AS (
+         INSERT INTO report_rollups AS r (${cells}, slot, n, v, v2)
+         SELECT ${cells}, 0, sum(n), sum(v), sum(v2) FROM moved GROUP BY ${cells} ORDER BY ${cells}
+         ON CONFLICT (${cells}, slot) DO UPDATE SET n = r.n + EXCLUDED.n, v = r.v + EXCLUDED.v, v2 = r.v2 + EXCLUDED.v2
+         RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM moved)::int AS moved, (SELECT count(*) FROM summed)::int AS cells`,
+      [batch],
+    );
+    await this.db.query(`DELETE FROM report_rollups WHERE slot = 0 AND n = 0 AND v = 0 AND v2 = 0`);
+    return (row as { moved: number }).moved;
+  }
+
   async programmeExists(id: string): Promise<boolean> {
     const rows: unknown[] = await this.db.query('SELECT 1 FROM programmes WHERE id = $1', [id]);
     return rows.length > 0;
   }
 
-  pilots(s: ReportSnapshot, scope: ReportScope): Promise<StageCountRow[]> {
+  /**
+   * Every summable figure in one statement, from the rollups and the facts: as of asOf, either the
+   * all-time rollups less any fact dated after asOf (`live`: asOf is now), or the monthly rollups
+   * before asOf's month plus that month's facts up to asOf; figures dated by a due time (missed,
+   * overdue), which may lie in the future, from months, this month's days and today's facts. With
+   * `from`, the same sums before `from` give the window. Then the median rounds of go decisions per
+   * gate from their histogram, score spreads, the mean TRL gain.
+   */
+  sums(s: ReportSnapshot, scope: ReportScope, live: boolean): Promise<SumRow[]> {
+    const f = (alias: string) => scopeFilter(alias);
     return s.query(
-      `${withScope()}
-       SELECT CASE WHEN GROUPING(c.stage) = 0 THEN 'stage' WHEN GROUPING(sc.domain) = 0 THEN 'domain'
-                   WHEN GROUPING(sc.lead_agency) = 0 THEN 'agency' ELSE 'total' END AS dimension,
-              COALESCE(c.stage, sc.domain, sc.lead_agency) AS key, count(*)::int AS n
-         FROM scope sc JOIN cur c ON c.pilot_id = sc.id
-        GROUP BY GROUPING SETS ((c.stage), (sc.domain), (sc.lead_agency), ())`,
-      params(scope),
-    );
-  }
-
-  async money(s: ReportSnapshot, scope: ReportScope): Promise<MoneyRow> {
-    const [row] = await s.query<MoneyRow>(
-      `${withScope()}
-       SELECT (SELECT COALESCE(sum(envelope_cents), 0) FROM programmes WHERE created_at <= $1 AND ($3::uuid IS NULL OR id = $3))::text AS envelope,
-              (COALESCE(sum(m.cents) FILTER (WHERE m.kind = 'commit'), 0) - COALESCE(sum(m.cents) FILTER (WHERE m.kind = 'release'), 0))::text AS committed,
-              COALESCE(sum(m.cents) FILTER (WHERE m.kind = 'release' AND ($2::timestamptz IS NULL OR m.at >= $2)), 0)::text AS released,
-              (SELECT COALESCE(sum(e.amount_cents), 0) FROM expenditures e JOIN scope x ON x.id = e.pilot_id
-                WHERE e.created_at <= $1 AND ($2::timestamptz IS NULL OR e.spent_on >= $2::date))::text AS spent
-         FROM ledger_movements m JOIN scope sc ON sc.id = m.pilot_id
-        WHERE m.at <= $1`,
-      params(scope),
-    );
-    return row!;
-  }
-
-  burn(s: ReportSnapshot, scope: ReportScope): Promise<BurnRow[]> {
-    return s.query(
-      `${withScope()}
-       SELECT to_char(month, 'YYYY-MM') AS month, spent::text AS spent, (sum(spent) OVER (ORDER BY month))::text AS cumulative
-         FROM (SELECT date_trunc('month', e.spent_on) AS month, sum(e.amount_cents) AS spent
-                 FROM expenditures e JOIN scope sc ON sc.id = e.pilot_id
-                WHERE e.created_at <= $1 AND ($2::timestamptz IS NULL OR e.spent_on >= $2::date)
-                GROUP BY 1) m
-        ORDER BY m.month`,
-      params(scope),
-    );
-  }
-
-  funnel(s: ReportSnapshot, scope: ReportScope): Promise<FunnelRow[]> {
-    return s.query(
-      `${withScope()}, reviews AS (
-         SELECT r.pilot_id, r.gate, r.round, r.escalated_at,
-                CASE WHEN r.decided_at <= $1 AND ($2::timestamptz IS NULL OR r.decided_at >= $2) THEN r.decision_outcome END AS outcome
-           FROM gate_reviews r JOIN scope sc ON sc.id = r.pilot_id
-          WHERE r.opened_at <= $1 AND ($2::timestamptz IS NULL OR r.opened_at >= $2 OR r.decided_at >= $2))
-       SELECT g.gate,
-              count(DISTINCT r.pilot_id)::int AS entered,
-              count(*) FILTER (WHERE r.outcome = g.gate)::int AS go,
-              count(*) FILTER (WHERE r.outcome = 'revise')::int AS revise,
-              count(*) FILTER (WHERE r.outcome = 'abandon')::int AS abandon,
-              count(*) FILTER (WHERE r.escalated_at <= $1 AND ($2::timestamptz IS NULL OR r.escalated_at >= $2))::int AS escalated,
-              count(DISTINCT r.pilot_id) FILTER (WHERE r.outcome = g.gate)::int AS go_pilots,
-              percentile_cont(0.5) WITHIN GROUP (ORDER BY r.round) FILTER (WHERE r.outcome = g.gate) AS median_rounds
-         FROM (VALUES (1, 'fund'), (2, 'test'), (3, 'accelerate')) AS g (ord, gate)
-         LEFT JOIN reviews r ON r.gate = g.gate
-        GROUP BY g.ord, g.gate ORDER BY g.ord`,
-      params(scope),
-    );
-  }
-
-  /** Median days in each stage (intervals closed by asOf) and, stage null, review turnaround. */
-  timing(s: ReportSnapshot, scope: ReportScope): Promise<TimingRow[]> {
-    return s.query(
-      `${withScope()}
-       SELECT i.stage, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM i.left_at - i.entered_at) / 86400)::numeric, 2)::text AS median_days,
-              NULL::text AS p90_days
-         FROM stage_intervals i JOIN scope sc ON sc.id = i.pilot_id
-        WHERE i.left_at <= $1 AND ($2::timestamptz IS NULL OR i.left_at >= $2)
-        GROUP BY i.stage
+      `WITH parts AS (
+         SELECT r.metric, r.key, r.domain, r.lead_agency, r.n, r.v, r.v2, 0 AS before FROM report_rollups r
+          WHERE $6 AND r.grain = 'a' AND ${f('r')}
+         UNION ALL
+         SELECT x.metric, ${rollupKey('x')}, x.domain, x.lead_agency, -x.n, -x.v, -x.v2, 0 FROM report_facts x
+          WHERE $6 AND x.at > $1 AND x.metric NOT IN (${DUE_DATED}) AND ${f('x')}
+         UNION ALL
+         SELECT r.metric, r.key, r.domain, r.lead_agency, r.n, r.v, r.v2, 0 FROM report_rollups r
+          WHERE $6 AND r.metric IN (${DUE_DATED}) AND ${f('r')}
+            AND ((r.grain = 'm' AND r.bucket < ${MONTH('$1')}) OR (r.grain = 'd' AND r.bucket >= ${MONTH('$1')} AND r.bucket < ${DAY('$1')}))
+         UNION ALL
+         SELECT x.metric, x.key, x.domain, x.lead_agency, x.n, x.v, x.v2, 0 FROM report_facts x
+          WHERE $6 AND x.metric IN (${DUE_DATED}) AND x.at >= ${START(DAY('$1'))} AND x.at <= $1 AND ${f('x')}
+         UNION ALL
+         SELECT r.metric, r.key, r.domain, r.lead_agency, r.n, r.v, r.v2, 0 FROM report_rollups r
+          WHERE NOT $6 AND r.grain = 'm' AND r.bucket < ${MONTH('$1')} AND ${f('r')}
+         UNION ALL
+         SELECT x.metric, ${rollupKey('x')}, x.domain, x.lead_agency, x.n, x.v, x.v2, 0 FROM report_facts x
+          WHERE NOT $6 AND x.at >= ${START(MONTH('$1'))} AND x.at <= $1 AND ${f('x')}
+         UNION ALL
+         SELECT r.metric, r.key, r.domain, r.lead_agency, r.n, r.v, r.v2, 1 FROM report_rollups r
+          WHERE $2::timestamptz IS NOT NULL AND r.grain = 'm' AND r.bucket < ${MONTH('$2')} AND ${f('r')}
+         UNION ALL
+         SELECT x.metric, ${rollupKey('x')}, x.domain, x.lead_agency, x.n, x.v, x.v2, 1 FROM report_facts x
+          WHERE $2::timestamptz IS NOT NULL AND x.at >= ${START(MONTH('$2'))} AND x.at < $2 AND ${f('x')}
+       ), sums AS (
+         SELECT metric, key, CASE WHEN metric = 'stage' THEN domain END AS domain, CASE WHEN metric = 'stage' THEN lead_agency END AS agency,
+                n, v, v2, before FROM parts
+       ), grouped AS (
+         SELECT metric, key, domain, agency, GROUPING(key, domain, agency) AS g,
+                COALESCE(sum(n) FILTER (WHERE before = 0), 0) AS n, COALESCE(sum(v) FILTER (WHERE before = 0), 0) AS v,
+                COALESCE(sum(v2) FILTER (WHERE before = 0), 0) AS v2,
+                COALESCE(sum(n) FILTER (WHERE before = 1), 0) AS nb, COALESCE(sum(v) FILTER (WHERE before = 1), 0) AS vb,
+                COALESCE(sum(v2) FILTER (WHERE before = 1), 0) AS v2b
+           FROM sums GROUP BY GROUPING SETS ((metric, key), (metric, domain), (metric, agency), (metric))
+       ), figures AS (
+         SELECT metric, key, CASE g WHEN 3 THEN 'key' WHEN 5 THEN 'domain' WHEN 6 THEN 'agency' ELSE 'total' END AS level,
+                COALESCE(key, domain, agency) AS k, n, v, n - nb AS nw, v - vb AS vw, v2 - v2b AS v2w
+           FROM grouped
+          WHERE g = 7 OR (g = 3) OR (metric = 'stage' AND domain IS NOT NULL) OR (metric = 'stage' AND agency IS NOT NULL)
+       ), rounds AS (
+         SELECT split_part(k, ':', 1) AS gate, split_part(k, ':', 2)::int AS round, nw AS cnt,
+                sum(nw) OVER (PARTITION BY split_part(k, ':', 1) ORDER BY split_part(k, ':', 2)::int) AS upto,
+                sum(nw) OVER (PARTITION BY split_part(k, ':', 1)) AS total
+           FROM figures WHERE metric = 'go' AND level = 'key' AND nw > 0
+       ), median_rounds AS (
+         SELECT g.gate, lo.round + (((g.total - 1) * 0.5) - floor((g.total - 1) * 0.5)) * (hi.round - lo.round) AS median
+           FROM (SELECT DISTINCT gate, total FROM rounds) g
+           CROSS JOIN LATERAL (SELECT round FROM rounds r WHERE r.gate = g.gate AND r.upto > floor((g.total - 1) * 0.5) ORDER BY round LIMIT 1) lo
+           CROSS JOIN LATERAL (SELECT round FROM rounds r WHERE r.gate = g.gate AND r.upto > ceil((g.total - 1) * 0.5) ORDER BY round LIMIT 1) hi
+       )
+       SELECT metric, k AS key, level, n::text, v::text, nw::text, vw::text, v2w::text,
+              CASE WHEN metric = 'score' AND level = 'key' AND nw > 0 THEN round(sqrt(greatest(nw * v2w - vw * vw, 0)::numeric) / nw / 10, 3)::text
+                   WHEN metric = 'stage' AND level = 'total' AND n > 0 THEN round(v::numeric / n, 2)::text END AS value
+         FROM figures
        UNION ALL
-       SELECT NULL, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY d)::numeric, 2)::text, round(percentile_cont(0.9) WITHIN GROUP (ORDER BY d)::numeric, 2)::text
-         FROM (SELECT extract(epoch FROM r.decided_at - r.opened_at) / 86400 AS d
-                 FROM gate_reviews r JOIN scope sc ON sc.id = r.pilot_id
-                WHERE r.decided_at <= $1 AND ($2::timestamptz IS NULL OR r.decided_at >= $2)) t`,
+       SELECT 'median.rounds', gate, 'key', '0', '0', '0', '0', '0', median::text FROM median_rounds`,
+      [...params(scope), live],
+    );
+  }
+
+  /**
+   * Percentiles (percentile_cont's interpolation) of durations in the window, in days. With the
+   * count known from the rollups, each is read by offset from an index in duration order: two
+   * entries at the position, no sort. Kills across stages (key null) are few: percentile_cont.
+   */
+  percentiles(s: ReportSnapshot, scope: ReportScope, wanted: PercentileWanted[]): Promise<PercentileRow[]> {
+    if (wanted.length === 0) return Promise.resolve([]);
+    const p = params(scope);
+    const window = (alias: string) => `${alias}.at <= $1 AND ($2::timestamptz IS NULL OR ${alias}.at >= $2) AND ${scopeFilter(alias)}`;
+    const parts = wanted.map((w) => {
+      const metric = literal(w.metric);
+      if (w.key === null) {
+        p.push(w.p);
+        return `SELECT ${metric}::text AS metric, NULL::text AS key, $${p.length}::float8 AS p,
+                       round((percentile_cont($${p.length}::float8) WITHIN GROUP (ORDER BY x.v) / 86400000)::numeric, 2)::text AS days
+                  FROM report_facts x WHERE x.metric = ${metric} AND ${window('x')}`;
+      }
+      // percentile_cont: the value at (count − 1)·p, interpolated between its neighbours.
+      // Ascending from ⌊at⌋, or, past the middle, descending from ⌈at⌉ (a shorter walk); one value when at is whole.
+      const at = (w.count - 1) * w.p;
+      const [lo, hi] = [Math.floor(at), Math.ceil(at)];
+      const descending = w.p > 0.5;
+      p.push(descending ? w.count - 1 - hi : lo, at - lo);
+      const [offset, fraction] = [p.length - 1, p.length];
+      const pair = `ARRAY(SELECT x.v FROM report_facts x WHERE x.metric = ${metric} AND x.key = ${literal(w.key)} AND ${window('x')}
+                          ORDER BY x.v ${descending ? 'DESC' : 'ASC'} OFFSET $${offset} LIMIT ${hi === lo ? 1 : 2})`;
+      const [first, second] = descending ? ['l[2]', 'l[1]'] : ['l[1]', 'l[2]'];
+      return `SELECT ${metric}::text AS metric, ${literal(w.key)}::text AS key, ${w.p}::float8 AS p,
+                     round(((COALESCE(${first}, ${second})::float8 + $${fraction}::float8 * (COALESCE(${second}, ${first}) - COALESCE(${first}, ${second}))::float8) / 86400000)::numeric, 2)::text AS days
+                FROM (SELECT ${pair} AS l) q`;
+    });
+    return s.query(parts.join('\n UNION ALL \n'), p);
+  }
+
+  /** Spend recorded by asOf on days from `from` on, per month spent (the window's burn when `from` is set). */
+  spendSince(s: ReportSnapshot, scope: ReportScope): Promise<SpendRow[]> {
+    return s.query(
+      `SELECT left(x.key, 7) AS month, sum(x.v)::text AS spent FROM report_facts x
+        WHERE x.metric = 'spend' AND x.at <= $1 AND x.key >= to_char($2::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD') AND ${scopeFilter('x')}
+        GROUP BY 1 ORDER BY 1`,
       params(scope),
     );
   }
 
-  async kills(s: ReportSnapshot, scope: ReportScope): Promise<KillsRow> {
-    const [row] = await s.query<KillsRow>(
-      `${withScope()}, ${KILLS}
-       SELECT count(*)::int AS abandoned,
-              count(*) FILTER (WHERE k.stage = 'proposal')::int AS proposal, count(*) FILTER (WHERE k.stage = 'funded')::int AS funded,
-              count(*) FILTER (WHERE k.stage = 'testing')::int AS testing, count(*) FILTER (WHERE k.stage = 'accelerated')::int AS accelerated,
-              COALESCE(sum(k.committed), 0)::text AS committed, COALESCE(sum(k.spent), 0)::text AS spent, COALESCE(sum(k.released), 0)::text AS released,
-              round(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM k.at - k.created_at) / 86400)::numeric, 2)::text AS median_days
-         FROM kills k`,
-      params(scope),
+  async envelope(s: ReportSnapshot, scope: ReportScope): Promise<string> {
+    const [row] = await s.query<{ cents: string }>(
+      `SELECT COALESCE(sum(envelope_cents), 0)::text AS cents FROM programmes WHERE created_at <= $1 AND ($2::uuid IS NULL OR id = $2)`,
+      [scope.asOf, scope.programmeId],
     );
-    return row!;
+    return row!.cents;
   }
 
+  /** The lessons of the latest LESSONS kills in the window, oldest first. */
   lessons(s: ReportSnapshot, scope: ReportScope, viewer: Viewer): Promise<LessonRow[]> {
     const p = params(scope);
     const visible = pilotVisibilitySql('pv', viewer, p);
     return s.query(
-      `${withScope()}, ${KILLS}
-       SELECT k.pilot_id, pv.code, CASE WHEN ${visible} THEN pv.title END AS title, k.stage, k.spent::text AS spent,
+      `SELECT k.pilot_id, pv.code, CASE WHEN ${visible} THEN pv.title END AS title, k.key AS stage, k.v2::text AS spent,
               CASE WHEN ${visible} THEN pv.lessons_learned END AS lessons
-         FROM kills k JOIN pilots pv ON pv.id = k.pilot_id
+         FROM (SELECT x.pilot_id, x.at, x.key, x.v2 FROM report_facts x
+                WHERE x.metric = 'kill' AND x.at <= $1 AND ($2::timestamptz IS NULL OR x.at >= $2) AND ${scopeFilter('x')}
+                ORDER BY x.at DESC, x.pilot_id DESC LIMIT ${LESSONS}) k
+         JOIN pilots pv ON pv.id = k.pilot_id
         ORDER BY k.at, pv.code`,
       p,
     );
   }
 
-  /**
-   * Seats in one pass: per agency of the holder (agency null: all) seats held, votes cast and
-   * declines; and over all, seats whose due time passed without their vote (missed) and seats past
-   * due, without a vote, on a review still open at asOf (overdue).
-   */
-  seats(s: ReportSnapshot, scope: ReportScope): Promise<SeatStatsRow[]> {
-    return s.query(
-      `${withScope()}, held AS (
-         SELECT a.status, a.created_at, a.updated_at, a.due_at, a.reviewer_id, a.gate_review_id, v.created_at AS voted_at
-           FROM assignments a JOIN scope sc ON sc.id = a.pilot_id LEFT JOIN votes v ON v.assignment_id = a.id
-          WHERE a.reviewer_id IS NOT NULL AND a.created_at <= $1)
-       SELECT u.agency_code AS agency,
-              count(*) FILTER (WHERE $2::timestamptz IS NULL OR h.created_at >= $2)::int AS seats,
-              count(*) FILTER (WHERE h.voted_at <= $1 AND ($2::timestamptz IS NULL OR h.created_at >= $2))::int AS votes,
-              count(*) FILTER (WHERE h.status = 'declined' AND h.updated_at <= $1 AND ($2::timestamptz IS NULL OR h.created_at >= $2))::int AS declined,
-              count(*) FILTER (WHERE h.due_at <= $1 AND ($2::timestamptz IS NULL OR h.due_at >= $2)
-                                 AND NOT (h.status IN ('declined', 'cancelled') AND h.updated_at <= h.due_at)
-                                 AND (h.voted_at IS NULL OR h.voted_at > h.due_at))::int AS missed,
-              count(*) FILTER (WHERE h.due_at < $1 AND (h.voted_at IS NULL OR h.voted_at > $1)
-                                 AND NOT (h.status IN ('declined', 'cancelled') AND h.updated_at <= $1)
-                                 AND NOT COALESCE(r.decided_at <= $1 OR r.cancelled_at <= $1 OR r.escalated_at <= $1, FALSE))::int AS overdue
-         FROM held h JOIN users u ON u.id = h.reviewer_id JOIN gate_reviews r ON r.id = h.gate_review_id
-        GROUP BY GROUPING SETS ((u.agency_code), ())
-        ORDER BY u.agency_code NULLS FIRST`,
-      params(scope),
-    );
-  }
-
-  /**
-   * Decision hygiene over the whole scope: data-protection vetoes (a veto seat's non-go vote on a
-   * decided review), escalations, the spread of scores of decided reviews (votes stay secret until
-   * then), mean TRL gain.
-   */
-  async hygiene(s: ReportSnapshot, scope: ReportScope): Promise<HygieneRow> {
-    const [row] = await s.query<HygieneRow>(
-      `${withScope()}, decided_votes AS (
-         SELECT v.*, r.gate, r.policy FROM votes v JOIN gate_reviews r ON r.id = v.gate_review_id JOIN scope sc ON sc.id = r.pilot_id
-          WHERE r.decided_at <= $1 AND v.created_at <= $1 AND ($2::timestamptz IS NULL OR r.decided_at >= $2))
-       SELECT (SELECT count(*) FROM decided_votes d WHERE d.seat = 'data-protection' AND d.recommendation <> d.gate AND d.policy->'vetoSeats' ? 'data-protection')::int AS vetoes,
-              (SELECT count(*) FROM gate_reviews r JOIN scope sc ON sc.id = r.pilot_id
-                WHERE r.escalated_at <= $1 AND ($2::timestamptz IS NULL OR r.escalated_at >= $2))::int AS escalations,
-              (SELECT round(stddev_pop(excellence), 3)::text FROM decided_votes) AS excellence,
-              (SELECT round(stddev_pop(impact), 3)::text FROM decided_votes) AS impact,
-              (SELECT round(stddev_pop(implementation), 3)::text FROM decided_votes) AS implementation,
-              (SELECT round(avg(c.trl - p.trl_initial), 2)::text FROM scope sc JOIN cur c ON c.pilot_id = sc.id JOIN pilots p ON p.id = sc.id) AS trl_gain`,
-      params(scope),
-    );
-    return row!;
-  }
-
   /** Pilots blocked at their next gate by a missing compliance prerequisite at asOf (one row per missing item; item null: all). */
   complianceBlocks(s: ReportSnapshot, scope: ReportScope): Promise<Array<{ item: string | null; blocked: number; median_days: string | null }>> {
     return s.query(
-      `${withScope()}, open AS (
+      `WITH open AS (
          SELECT b.pilot_id, b.missing, extract(epoch FROM $1 - b.since) / 86400 AS days
-           FROM compliance_blocks b JOIN scope sc ON sc.id = b.pilot_id
-          WHERE b.since <= $1 AND (b.until IS NULL OR b.until > $1))
+           FROM compliance_blocks b JOIN pilots p ON p.id = b.pilot_id
+          WHERE b.since <= $1 AND (b.until IS NULL OR b.until > $1) AND p.created_at <= $1 AND ${scopeFilter('p', 2)})
        SELECT NULL AS item, count(*)::int AS blocked, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY days)::numeric, 2)::text AS median_days FROM open
        UNION ALL
        SELECT item, count(*)::int, NULL FROM open, unnest(open.missing) AS item GROUP BY item`,
-      params(scope),
+      [scope.asOf, scope.programmeId, scope.domain, scope.agency],
     );
   }
 
@@ -302,15 +322,33 @@ function withScope(): string {
     )`;
 }
 
-/** Pilots abandoned in the window: the stage they died in, and their money at that moment. */
-const KILLS = `kills AS (
-    SELECT i.pilot_id, i.stage, i.left_at AS at, sc.created_at,
-           (SELECT COALESCE(sum(cents), 0) FROM ledger_movements m WHERE m.pilot_id = i.pilot_id AND m.kind = 'commit' AND m.at <= i.left_at) AS committed,
-           (SELECT COALESCE(sum(amount_cents), 0) FROM expenditures e WHERE e.pilot_id = i.pilot_id AND e.created_at <= i.left_at) AS spent,
-           (SELECT COALESCE(sum(cents), 0) FROM ledger_movements m WHERE m.pilot_id = i.pilot_id AND m.kind = 'release' AND m.at <= i.left_at) AS released
-      FROM stage_intervals i JOIN scope sc ON sc.id = i.pilot_id
-     WHERE i.left_how = 'abandoned' AND i.left_at <= $1 AND ($2::timestamptz IS NULL OR i.left_at >= $2)
-  )`;
+/** How many kills' lessons a report lists: the latest; the CSV and earlier `asOf`/`from` windows reach the rest. */
+export const LESSONS = 100;
+
+/** Facts dated by a due time, which may lie in the future: rolled up by month and day, never all-time. */
+const DUE_DATED = `'missed', 'overdue'`;
+
+/** The report's filters on a table carrying programme_id, domain and lead_agency (parameters `first` to `first + 2`: $3, $4, $5 by default). */
+function scopeFilter(alias: string, first = 3): string {
+  const [programme, domain, agency] = [first, first + 1, first + 2].map((i) => `$${i}`);
+  return `(${programme}::uuid IS NULL OR ${alias}.programme_id = ${programme}) AND (${domain}::text IS NULL OR ${alias}.domain = ${domain}) AND (${agency}::text IS NULL OR ${alias}.lead_agency = ${agency})`;
+}
+
+/** A moment's calendar month and day (UTC) as dates, and a date's first instant (UTC). */
+const MONTH = (moment: string) => `date_trunc('month', ${moment}::timestamptz AT TIME ZONE 'UTC')::date`;
+const DAY = (moment: string) => `(${moment}::timestamptz AT TIME ZONE 'UTC')::date`;
+const START = (date: string) => `(${date}::timestamp AT TIME ZONE 'UTC')`;
+
+/** A constant of this file as an SQL string literal (metrics and stage names: letters, dots, dashes). */
+function literal(value: string): string {
+  if (!/^[a-z.-]*$/.test(value)) throw new Error(`not a report constant: ${value}`);
+  return `'${value}'`;
+}
+
+/** Spend facts are keyed by the day spent, their rollups by the month. */
+function rollupKey(alias: string): string {
+  return `CASE WHEN ${alias}.metric = 'spend' THEN left(${alias}.key, 7) ELSE ${alias}.key END`;
+}
 
 function params(scope: ReportScope): unknown[] {
   return [scope.asOf, scope.from, scope.programmeId, scope.domain, scope.agency];
