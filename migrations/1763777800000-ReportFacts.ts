@@ -68,10 +68,14 @@ export class ReportFacts1763777800000 implements MigrationInterface {
     await q.query(`CREATE FUNCTION report_ms(d interval) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT (extract(epoch FROM d) * 1000)::bigint $$`);
 
     // Every fact of the given pilots, from their current rows.
+    // PL/pgSQL, not SQL: a session plans these statements once, not on every call.
     await q.query(`
       CREATE FUNCTION report_facts_of(ids uuid[])
       RETURNS TABLE (pilot_id uuid, programme_id uuid, domain text, lead_agency text, at timestamptz, metric text, key text, n integer, v bigint, v2 bigint)
-      LANGUAGE sql STABLE AS $$
+      LANGUAGE plpgsql STABLE AS $$
+      #variable_conflict use_column
+      BEGIN
+        RETURN QUERY
         WITH p AS (SELECT id, programme_id, domain, lead_agency, trl_initial, created_at FROM pilots WHERE id = ANY(ids)),
         i AS (SELECT i.*, p.trl_initial, p.created_at AS pilot_created_at FROM stage_intervals i JOIN p ON p.id = i.pilot_id),
         r AS (SELECT r.* FROM gate_reviews r JOIN p ON p.id = r.pilot_id),
@@ -122,13 +126,17 @@ export class ReportFacts1763777800000 implements MigrationInterface {
           UNION ALL SELECT pilot_id, due_at + interval '1 microsecond', 'overdue', '', 1, 0, 0 FROM seats WHERE ended_at IS NULL OR ended_at > due_at
           UNION ALL SELECT pilot_id, ended_at, 'overdue', '', -1, 0, 0 FROM seats WHERE ended_at > due_at
         )
-        SELECT f.pilot_id, p.programme_id, p.domain, p.lead_agency, f.at, f.metric, f.key, f.n, f.v, f.v2 FROM f JOIN p ON p.id = f.pilot_id
-      $$`);
+        SELECT f.pilot_id, p.programme_id, p.domain, p.lead_agency, f.at, f.metric, f.key, f.n, f.v, f.v2 FROM f JOIN p ON p.id = f.pilot_id;
+      END $$`);
 
     // Brings the stored facts of the given pilots to report_facts_of and adds the difference to
     // the rollups of one slot. Returns how many facts were added or removed.
     await q.query(`
-      CREATE FUNCTION report_refresh(ids uuid[], slot integer) RETURNS integer LANGUAGE sql AS $$
+      CREATE FUNCTION report_refresh(ids uuid[], slot integer) RETURNS integer LANGUAGE plpgsql AS $$
+      #variable_conflict use_column
+      DECLARE
+        changed integer;
+      BEGIN
         WITH fresh AS (
           SELECT f.*, row_number() OVER (PARTITION BY f.pilot_id, f.at, f.metric, f.key, f.n, f.v, f.v2, f.programme_id, f.domain, f.lead_agency) AS rn
             FROM report_facts_of(ids) f
@@ -167,12 +175,14 @@ export class ReportFacts1763777800000 implements MigrationInterface {
           DO UPDATE SET n = r.n + EXCLUDED.n, v = r.v + EXCLUDED.v, v2 = r.v2 + EXCLUDED.v2
           RETURNING 1
         )
-        SELECT ((SELECT count(*) FROM gone) + (SELECT count(*) FROM put) + 0 * (SELECT count(*) FROM summed))::integer
-      $$`);
+        SELECT ((SELECT count(*) FROM gone) + (SELECT count(*) FROM put) + 0 * (SELECT count(*) FROM summed))::integer INTO changed;
+        RETURN changed;
+      END $$`);
 
-    // At commit, once per pilot and transaction, under the pilot's advisory lock.
+    // At commit, once per pilot and transaction, under the pilot's advisory lock. Generic plans: a
+    // refresh of one pilot is planned once per session (a custom plan costs more than the refresh).
     await q.query(`
-      CREATE FUNCTION report_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+      CREATE FUNCTION report_touch() RETURNS trigger LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
       DECLARE
         pilot uuid;
         done text;
