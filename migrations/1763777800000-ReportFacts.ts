@@ -43,10 +43,14 @@ export class ReportFacts1763777800000 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX report_facts_pilot ON report_facts (pilot_id)`);
     await q.query(`CREATE INDEX report_facts_at ON report_facts (at) INCLUDE (metric, key, n, v, v2, programme_id, domain, lead_agency)`);
+    await q.query(`CREATE INDEX report_facts_due ON report_facts (at) INCLUDE (metric, key, n, v, v2, programme_id, domain, lead_agency) WHERE metric IN ('missed', 'overdue')`);
     await q.query(`CREATE INDEX report_facts_kills ON report_facts (at) INCLUDE (pilot_id, key, v2, programme_id, domain, lead_agency) WHERE metric = 'kill'`);
     // Durations in order, for medians by offset (no sort) and the kills' list.
     await q.query(
       `CREATE INDEX report_facts_ranked ON report_facts (metric, key, v) INCLUDE (at, v2, programme_id, domain, lead_agency, pilot_id) WHERE metric IN ('stage.days', 'turnaround', 'kill')`,
+    );
+    await q.query(
+      `CREATE INDEX report_facts_ranked_programme ON report_facts (metric, key, programme_id, v) INCLUDE (at, domain, lead_agency) WHERE metric IN ('stage.days', 'turnaround', 'kill')`,
     );
     await q.query(`
       CREATE TABLE report_rollups (
@@ -64,11 +68,15 @@ export class ReportFacts1763777800000 implements MigrationInterface {
         PRIMARY KEY (grain, bucket, metric, key, programme_id, domain, lead_agency, slot)
       )`);
 
-    await q.query(`CREATE INDEX report_rollups_metric ON report_rollups (metric, grain, bucket)`);
+    // The figures dated by a due time are summed by month and day up to a moment: their own small indexes.
+    await q.query(
+      `CREATE INDEX report_rollups_due ON report_rollups (metric, grain, bucket) INCLUDE (key, programme_id, domain, lead_agency, n, v, v2) WHERE metric IN ('missed', 'overdue')`,
+    );
     await q.query(`CREATE FUNCTION report_ms(d interval) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$ SELECT (extract(epoch FROM d) * 1000)::bigint $$`);
 
     // Every fact of the given pilots, from their current rows.
-    // PL/pgSQL, not SQL: a session plans these statements once, not on every call.
+    // PL/pgSQL, not SQL: a session plans these statements once, not on every call. Every source is
+    // filtered by the pilot ids itself, so the generic plan reads it by index whatever its size.
     await q.query(`
       CREATE FUNCTION report_facts_of(ids uuid[])
       RETURNS TABLE (pilot_id uuid, programme_id uuid, domain text, lead_agency text, at timestamptz, metric text, key text, n integer, v bigint, v2 bigint)
@@ -77,25 +85,26 @@ export class ReportFacts1763777800000 implements MigrationInterface {
       BEGIN
         RETURN QUERY
         WITH p AS (SELECT id, programme_id, domain, lead_agency, trl_initial, created_at FROM pilots WHERE id = ANY(ids)),
-        i AS (SELECT i.*, p.trl_initial, p.created_at AS pilot_created_at FROM stage_intervals i JOIN p ON p.id = i.pilot_id),
-        r AS (SELECT r.* FROM gate_reviews r JOIN p ON p.id = r.pilot_id),
+        i AS (SELECT i.*, p.trl_initial, p.created_at AS pilot_created_at FROM stage_intervals i JOIN p ON p.id = i.pilot_id WHERE i.pilot_id = ANY(ids)),
+        r AS (SELECT r.* FROM gate_reviews r WHERE r.pilot_id = ANY(ids)),
         seats AS (
           SELECT a.pilot_id, a.status, a.created_at, a.updated_at, a.due_at, COALESCE(u.agency_code, '') AS agency, v.created_at AS voted_at,
                  LEAST(v.created_at, CASE WHEN a.status IN ('declined', 'cancelled') THEN a.updated_at END,
                        r.decided_at, r.cancelled_at, r.escalated_at) AS ended_at
-            FROM assignments a JOIN p ON p.id = a.pilot_id JOIN users u ON u.id = a.reviewer_id
-            JOIN gate_reviews r ON r.id = a.gate_review_id LEFT JOIN votes v ON v.assignment_id = a.id
+            FROM assignments a JOIN r ON r.id = a.gate_review_id JOIN users u ON u.id = a.reviewer_id
+            LEFT JOIN LATERAL (SELECT created_at FROM votes WHERE votes.assignment_id = a.id) v ON TRUE
+           WHERE a.pilot_id = ANY(ids)
         ),
         decided_votes AS (
-          SELECT r.pilot_id, r.decided_at,
-                 count(*) FILTER (WHERE v.seat = 'data-protection' AND v.recommendation <> r.gate AND r.policy->'vetoSeats' ? 'data-protection')::int AS vetoes,
-                 count(*)::int AS votes,
-                 sum(v.excellence * 10)::bigint AS ex, sum((v.excellence * 10) ^ 2)::bigint AS ex2,
-                 sum(v.impact * 10)::bigint AS im, sum((v.impact * 10) ^ 2)::bigint AS im2,
-                 sum(v.implementation * 10)::bigint AS it, sum((v.implementation * 10) ^ 2)::bigint AS it2
-            FROM r JOIN votes v ON v.gate_review_id = r.id
-           WHERE r.decided_at IS NOT NULL
-           GROUP BY r.id, r.pilot_id, r.decided_at
+          SELECT r.pilot_id, r.decided_at, s.*
+            FROM r CROSS JOIN LATERAL (
+              SELECT count(*) FILTER (WHERE v.seat = 'data-protection' AND v.recommendation <> r.gate AND r.policy->'vetoSeats' ? 'data-protection')::int AS vetoes,
+                     count(*)::int AS votes,
+                     sum(v.excellence * 10)::bigint AS ex, sum((v.excellence * 10) ^ 2)::bigint AS ex2,
+                     sum(v.impact * 10)::bigint AS im, sum((v.impact * 10) ^ 2)::bigint AS im2,
+                     sum(v.implementation * 10)::bigint AS it, sum((v.implementation * 10) ^ 2)::bigint AS it2
+                FROM votes v WHERE v.gate_review_id = r.id) s
+           WHERE r.decided_at IS NOT NULL AND s.votes > 0
         ),
         f (pilot_id, at, metric, key, n, v, v2) AS (
           SELECT pilot_id, entered_at, 'stage', stage, 1, (trl - trl_initial)::bigint, 0::bigint FROM i
@@ -106,10 +115,10 @@ export class ReportFacts1763777800000 implements MigrationInterface {
                       FROM i WHERE i.left_how = 'abandoned'
           UNION ALL SELECT i.pilot_id, i.left_at, 'kill.' || k.kind, i.stage, 1, COALESCE(sum(m.cents), 0)::bigint, 0
                       FROM i CROSS JOIN (VALUES ('commit'), ('release')) k (kind)
-                      LEFT JOIN ledger_movements m ON m.pilot_id = i.pilot_id AND m.kind = k.kind AND m.at <= i.left_at
+                      LEFT JOIN ledger_movements m ON m.pilot_id = i.pilot_id AND m.pilot_id = ANY(ids) AND m.kind = k.kind AND m.at <= i.left_at
                      WHERE i.left_how = 'abandoned' GROUP BY i.pilot_id, i.left_at, i.stage, k.kind
-          UNION ALL SELECT m.pilot_id, m.at, m.kind, '', 1, m.cents, 0 FROM ledger_movements m JOIN p ON p.id = m.pilot_id
-          UNION ALL SELECT e.pilot_id, e.created_at, 'spend', to_char(e.spent_on, 'YYYY-MM-DD'), 1, e.amount_cents, 0 FROM expenditures e JOIN p ON p.id = e.pilot_id
+          UNION ALL SELECT m.pilot_id, m.at, m.kind, '', 1, m.cents, 0 FROM ledger_movements m WHERE m.pilot_id = ANY(ids)
+          UNION ALL SELECT e.pilot_id, e.created_at, 'spend', to_char(e.spent_on, 'YYYY-MM-DD'), 1, e.amount_cents, 0 FROM expenditures e WHERE e.pilot_id = ANY(ids)
           UNION ALL SELECT pilot_id, opened_at, 'entered', gate, 1, 0, 0 FROM r WHERE round = 1
           UNION ALL SELECT pilot_id, decided_at, 'go', gate || ':' || round, 1, round, 0 FROM r WHERE decision_outcome = gate AND decided_at IS NOT NULL
           UNION ALL SELECT pilot_id, decided_at, decision_outcome, gate, 1, 0, 0 FROM r WHERE decision_outcome IN ('revise', 'abandon') AND decided_at IS NOT NULL

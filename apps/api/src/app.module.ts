@@ -7,7 +7,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { APP_CONFIG, AppConfig, AppConfigModule } from '@labgate/config';
 import { CoreModule } from '@labgate/core';
-import { dataSourceOptions } from '@labgate/persistence';
+import { dataSourceOptions, initializeAppDataSource } from '@labgate/persistence';
 import { AgenciesController } from './agencies/agencies.controller';
 import { AuthGuard } from './auth/auth.guard';
 import { RateLimitGuard } from './auth/rate-limit.guard';
@@ -61,6 +61,7 @@ import { QueueHandles } from './admin/queue-handles';
     TypeOrmModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => dataSourceOptions(config, 'labgate-api'),
+      dataSourceFactory: (options) => initializeAppDataSource(options!),
     }),
     TerminusModule.forRoot({ logger: false }),
     RateLimitStorageModule,

@@ -4,7 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import { APP_CONFIG, AppConfig, AppConfigModule } from '@labgate/config';
 import { CoreModule } from '@labgate/core';
-import { dataSourceOptions } from '@labgate/persistence';
+import { dataSourceOptions, initializeAppDataSource } from '@labgate/persistence';
 import { QueueName, redisOptions } from '@labgate/queue';
 import { JobRegistry } from './jobs/job-registry';
 import { MaintenanceHandlers } from './jobs/maintenance.handlers';
@@ -26,6 +26,7 @@ import { WorkerMetrics } from './worker-metrics';
     TypeOrmModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => dataSourceOptions(config, 'labgate-worker'),
+      dataSourceFactory: (options) => initializeAppDataSource(options!),
     }),
     BullModule.forRootAsync({
       inject: [APP_CONFIG],

@@ -101,8 +101,9 @@ function badParameter(name: string): AppError {
 
 /**
  * The funders' portfolio report (DESIGN §4): every figure computed in SQL inside one read-only
- * snapshot, rebuilt from the history tables as of any moment; restricted pilots count in every
- * figure but their text is null for a reader who may not see them.
+ * snapshot from the report aggregates (report_rollups, report_facts: docs/reports.md), as of any
+ * moment; restricted pilots count in every figure but their text is null for a reader who may not
+ * see them.
  */
 @Injectable()
 export class ReportsService {
@@ -148,8 +149,7 @@ export class ReportsService {
       const burn = spendSince ?? figures.rows('spend', 'key').map((r) => ({ month: r.key!, spent: r.v, n: Number(r.n) })).filter((r) => r.n > 0);
       let cumulative = 0;
       const percentile = (metric: string, key: string | null, p = 0.5) => num(percentiles.find((m) => m.metric === metric && m.key === key && m.p === p)?.days ?? null);
-      const kills = { proposal: 0, funded: 0, testing: 0, accelerated: 0 } as Record<LiveStage, number>;
-      for (const st of LIVE_STAGES) kills[st] = figures.nw('kill', st);
+      const kills = Object.fromEntries(LIVE_STAGES.map((st) => [st, figures.nw('kill', st)])) as Record<LiveStage, number>;
       const abandoned = figures.nw('kill', null);
       const report: Omit<PortfolioReport, 'digest'> = {
         asOf: scope.asOf.toISOString(),
