@@ -178,8 +178,8 @@ export class ReportsRepository {
 
   /**
    * Percentiles (percentile_cont's interpolation) of durations in the window, in days. With the
-   * count known from the rollups, each is read by offset from an index in duration order: two
-   * entries at the position, no sort. Kills across stages (key null) are few: percentile_cont.
+   * count known from the rollups, each is read by offset from an index in duration order (per key,
+   * or across keys for `key` null): two entries at the position, no sort.
    */
   percentiles(s: ReportSnapshot, scope: ReportScope, wanted: PercentileWanted[]): Promise<PercentileRow[]> {
     if (wanted.length === 0) return Promise.resolve([]);
@@ -187,23 +187,17 @@ export class ReportsRepository {
     const window = (alias: string) => `${alias}.at <= $1 AND ($2::timestamptz IS NULL OR ${alias}.at >= $2) AND ${scopeFilter(alias)}`;
     const parts = wanted.map((w) => {
       const metric = literal(w.metric);
-      if (w.key === null) {
-        p.push(w.p);
-        return `SELECT ${metric}::text AS metric, NULL::text AS key, $${p.length}::float8 AS p,
-                       round((percentile_cont($${p.length}::float8) WITHIN GROUP (ORDER BY x.v) / 86400000)::numeric, 2)::text AS days
-                  FROM report_facts x WHERE x.metric = ${metric} AND ${window('x')}`;
-      }
-      // percentile_cont: the value at (count − 1)·p, interpolated between its neighbours.
+      const ofKey = w.key === null ? '' : ` AND x.key = ${literal(w.key)}`;
       // Ascending from ⌊at⌋, or, past the middle, descending from ⌈at⌉ (a shorter walk); one value when at is whole.
       const at = (w.count - 1) * w.p;
       const [lo, hi] = [Math.floor(at), Math.ceil(at)];
       const descending = w.p > 0.5;
       p.push(descending ? w.count - 1 - hi : lo, at - lo);
       const [offset, fraction] = [p.length - 1, p.length];
-      const pair = `ARRAY(SELECT x.v FROM report_facts x WHERE x.metric = ${metric} AND x.key = ${literal(w.key)} AND ${window('x')}
+      const pair = `ARRAY(SELECT x.v FROM report_facts x WHERE x.metric = ${metric}${ofKey} AND ${window('x')}
                           ORDER BY x.v ${descending ? 'DESC' : 'ASC'} OFFSET $${offset} LIMIT ${hi === lo ? 1 : 2})`;
       const [first, second] = descending ? ['l[2]', 'l[1]'] : ['l[1]', 'l[2]'];
-      return `SELECT ${metric}::text AS metric, ${literal(w.key)}::text AS key, ${w.p}::float8 AS p,
+      return `SELECT ${metric}::text AS metric, ${w.key === null ? 'NULL' : literal(w.key)}::text AS key, ${w.p}::float8 AS p,
                      round(((COALESCE(${first}, ${second})::float8 + $${fraction}::float8 * (COALESCE(${second}, ${first}) - COALESCE(${first}, ${second}))::float8) / 86400000)::numeric, 2)::text AS days
                 FROM (SELECT ${pair} AS l) q`;
     });
