@@ -47,10 +47,10 @@ export interface PortfolioCsvRow {
 }
 
 /**
- * The funders' report in SQL: aggregates, FILTER, window functions and percentile_cont over the
- * history tables (stage_intervals, ledger_movements, expenditures, reviews and votes cut at
- * `asOf`), never rows loaded into JavaScript. Parameters: $1 asOf, $2 from, $3 programme,
- * $4 domain, $5 lead agency; visibility parameters follow.
+ * The funders' report in SQL: sums, FILTER, GROUPING SETS and window functions over the report
+ * aggregates (report_rollups, report_facts cut at `asOf`; the CSV reads the history tables), never
+ * rows loaded into JavaScript. Parameters: $1 asOf, $2 from, $3 programme, $4 domain, $5 lead
+ * agency; visibility parameters follow.
  */
 @Injectable()
 export class ReportsRepository {
@@ -90,9 +90,8 @@ export class ReportsRepository {
          INSERT INTO report_rollups AS r (${cells}, slot, n, v, v2)
          SELECT ${cells}, 0, sum(n), sum(v), sum(v2) FROM moved GROUP BY ${cells} ORDER BY ${cells}
          ON CONFLICT (${cells}, slot) DO UPDATE SET n = r.n + EXCLUDED.n, v = r.v + EXCLUDED.v, v2 = r.v2 + EXCLUDED.v2
-         RETURNING 1
        )
-       SELECT (SELECT count(*) FROM moved)::int AS moved, (SELECT count(*) FROM summed)::int AS cells`,
+       SELECT count(*)::int AS moved FROM moved`,
       [batch],
     );
     await this.db.query(`DELETE FROM report_rollups WHERE slot = 0 AND n = 0 AND v = 0 AND v2 = 0`);
@@ -113,33 +112,32 @@ export class ReportsRepository {
    * gate from their histogram, score spreads, the mean TRL gain.
    */
   sums(s: ReportSnapshot, scope: ReportScope, live: boolean): Promise<SumRow[]> {
-    const f = (alias: string) => scopeFilter(alias);
     return s.query(
       `WITH parts AS (
          SELECT r.metric, r.key, r.domain, r.lead_agency, r.n, r.v, r.v2, 0 AS before FROM report_rollups r
-          WHERE $6 AND r.grain = 'a' AND ${f('r')}
+          WHERE $6 AND r.grain = 'a' AND ${scopeFilter('r')}
          UNION ALL
          SELECT x.metric, ${rollupKey('x')}, x.domain, x.lead_agency, -x.n, -x.v, -x.v2, 0 FROM report_facts x
-          WHERE $6 AND x.at > $1 AND x.metric NOT IN (${DUE_DATED}) AND ${f('x')}
+          WHERE $6 AND x.at > $1 AND x.metric NOT IN (${DUE_DATED}) AND ${scopeFilter('x')}
          UNION ALL
          SELECT r.metric, r.key, r.domain, r.lead_agency, r.n, r.v, r.v2, 0 FROM report_rollups r
-          WHERE $6 AND r.metric IN (${DUE_DATED}) AND ${f('r')}
+          WHERE $6 AND r.metric IN (${DUE_DATED}) AND ${scopeFilter('r')}
             AND ((r.grain = 'm' AND r.bucket < ${MONTH('$1')}) OR (r.grain = 'd' AND r.bucket >= ${MONTH('$1')} AND r.bucket < ${DAY('$1')}))
          UNION ALL
          SELECT x.metric, x.key, x.domain, x.lead_agency, x.n, x.v, x.v2, 0 FROM report_facts x
-          WHERE $6 AND x.metric IN (${DUE_DATED}) AND x.at >= ${START(DAY('$1'))} AND x.at <= $1 AND ${f('x')}
+          WHERE $6 AND x.metric IN (${DUE_DATED}) AND x.at >= ${START(DAY('$1'))} AND x.at <= $1 AND ${scopeFilter('x')}
          UNION ALL
          SELECT r.metric, r.key, r.domain, r.lead_agency, r.n, r.v, r.v2, 0 FROM report_rollups r
-          WHERE NOT $6 AND r.grain = 'm' AND r.bucket < ${MONTH('$1')} AND ${f('r')}
+          WHERE NOT $6 AND r.grain = 'm' AND r.bucket < ${MONTH('$1')} AND ${scopeFilter('r')}
          UNION ALL
          SELECT x.metric, ${rollupKey('x')}, x.domain, x.lead_agency, x.n, x.v, x.v2, 0 FROM report_facts x
-          WHERE NOT $6 AND x.at >= ${START(MONTH('$1'))} AND x.at <= $1 AND ${f('x')}
+          WHERE NOT $6 AND x.at >= ${START(MONTH('$1'))} AND x.at <= $1 AND ${scopeFilter('x')}
          UNION ALL
          SELECT r.metric, r.key, r.domain, r.lead_agency, r.n, r.v, r.v2, 1 FROM report_rollups r
-          WHERE $2::timestamptz IS NOT NULL AND r.grain = 'm' AND r.bucket < ${MONTH('$2')} AND ${f('r')}
+          WHERE $2::timestamptz IS NOT NULL AND r.grain = 'm' AND r.bucket < ${MONTH('$2')} AND ${scopeFilter('r')}
          UNION ALL
          SELECT x.metric, ${rollupKey('x')}, x.domain, x.lead_agency, x.n, x.v, x.v2, 1 FROM report_facts x
-          WHERE $2::timestamptz IS NOT NULL AND x.at >= ${START(MONTH('$2'))} AND x.at < $2 AND ${f('x')}
+          WHERE $2::timestamptz IS NOT NULL AND x.at >= ${START(MONTH('$2'))} AND x.at < $2 AND ${scopeFilter('x')}
        ), sums AS (
          SELECT metric, key, CASE WHEN metric = 'stage' THEN domain END AS domain, CASE WHEN metric = 'stage' THEN lead_agency END AS agency,
                 n, v, v2, before FROM parts
@@ -184,7 +182,6 @@ export class ReportsRepository {
   percentiles(s: ReportSnapshot, scope: ReportScope, wanted: PercentileWanted[]): Promise<PercentileRow[]> {
     if (wanted.length === 0) return Promise.resolve([]);
     const p = params(scope);
-    const window = (alias: string) => `${alias}.at <= $1 AND ($2::timestamptz IS NULL OR ${alias}.at >= $2) AND ${scopeFilter(alias)}`;
     const parts = wanted.map((w) => {
       const metric = literal(w.metric);
       const ofKey = w.key === null ? '' : ` AND x.key = ${literal(w.key)}`;
@@ -194,7 +191,7 @@ export class ReportsRepository {
       const descending = w.p > 0.5;
       p.push(descending ? w.count - 1 - hi : lo, at - lo);
       const [offset, fraction] = [p.length - 1, p.length];
-      const pair = `ARRAY(SELECT x.v FROM report_facts x WHERE x.metric = ${metric}${ofKey} AND ${window('x')}
+      const pair = `ARRAY(SELECT x.v FROM report_facts x WHERE x.metric = ${metric}${ofKey} AND ${windowFilter('x')}
                           ORDER BY x.v ${descending ? 'DESC' : 'ASC'} OFFSET $${offset} LIMIT ${hi === lo ? 1 : 2})`;
       const [first, second] = descending ? ['l[2]', 'l[1]'] : ['l[1]', 'l[2]'];
       return `SELECT ${metric}::text AS metric, ${w.key === null ? 'NULL' : literal(w.key)}::text AS key, ${w.p}::float8 AS p,
@@ -230,7 +227,7 @@ export class ReportsRepository {
       `SELECT k.pilot_id, pv.code, CASE WHEN ${visible} THEN pv.title END AS title, k.key AS stage, k.v2::text AS spent,
               CASE WHEN ${visible} THEN pv.lessons_learned END AS lessons
          FROM (SELECT x.pilot_id, x.at, x.key, x.v2 FROM report_facts x
-                WHERE x.metric = 'kill' AND x.at <= $1 AND ($2::timestamptz IS NULL OR x.at >= $2) AND ${scopeFilter('x')}
+                WHERE x.metric = 'kill' AND ${windowFilter('x')}
                 ORDER BY x.at DESC, x.pilot_id DESC LIMIT ${LESSONS}) k
          JOIN pilots pv ON pv.id = k.pilot_id
         ORDER BY k.at, pv.code`,
@@ -306,8 +303,7 @@ function withScope(): string {
   return `WITH scope AS (
       SELECT p.id, p.domain, p.lead_agency, p.created_at FROM pilots p
        WHERE p.created_at <= $1::timestamptz AND ($2::timestamptz IS NULL OR $2::timestamptz <= $1::timestamptz)
-         AND ($3::uuid IS NULL OR p.programme_id = $3)
-         AND ($4::text IS NULL OR p.domain = $4) AND ($5::text IS NULL OR p.lead_agency = $5)
+         AND ${scopeFilter('p')}
     ), cur AS (
       -- A pilot's intervals follow each other without gap or overlap: one holds asOf.
       SELECT i.pilot_id, i.stage, i.entered_at, i.trl
@@ -337,6 +333,11 @@ const START = (date: string) => `(${date}::timestamp AT TIME ZONE 'UTC')`;
 function literal(value: string): string {
   if (!/^[a-z.-]*$/.test(value)) throw new Error(`not a report constant: ${value}`);
   return `'${value}'`;
+}
+
+/** Facts dated in the window [from, asOf] and in the report's scope. */
+function windowFilter(alias: string): string {
+  return `${alias}.at <= $1 AND ($2::timestamptz IS NULL OR ${alias}.at >= $2) AND ${scopeFilter(alias)}`;
 }
 
 /** Spend facts are keyed by the day spent, their rollups by the month. */
