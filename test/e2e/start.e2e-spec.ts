@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { dropDatabase } from '@labgate/persistence';
 import { MIGRATIONS } from '@labgate/migrations';
-import { DIST_ROOT, freePort, waitForHttp } from '../support/processes';
+import { DIST_ROOT, freePort, pollFor, waitForHttp } from '../support/processes';
 
 /** `npm start`'s entry point, as an operator runs it. */
 function start(env: NodeJS.ProcessEnv) {
@@ -23,6 +23,8 @@ describe('npm start', () => {
     const run = start({ DATABASE_URL: url.toString(), PORT: String(port), LOG_LEVEL: 'info', QUEUE_PREFIX: `labgate-start-${port}` });
     try {
       await waitForHttp(`http://127.0.0.1:${port}/health/ready`, 30000);
+      // The API and the worker start side by side: the API can be ready a moment before the worker.
+      await pollFor('the worker to start', 30000, async () => run.output().includes('LabGate worker ready'));
       expect(run.output()).toContain('created the database');
       expect(run.output()).toContain(`applied ${MIGRATIONS.length} migration(s)`);
       expect(run.output()).toContain('LabGate worker ready');
