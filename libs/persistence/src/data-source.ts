@@ -28,7 +28,9 @@ export function createDataSource(config: Pick<AppConfig, 'databaseUrl'>, applica
  * the first write of each session would plan it at commit, for tens of milliseconds, while
  * holding its row locks (a programme's, for a go decision).
  */
-export const CONNECTION_WARM_UP = `SET plan_cache_mode = force_generic_plan; SELECT report_refresh('{}'::uuid[], 0); RESET plan_cache_mode`;
+export const CONNECTION_WARM_UP =
+  // With the settings report_touch() runs it under: a session keeps the plans made here.
+  `SET plan_cache_mode = force_generic_plan; SET enable_seqscan = off; SELECT report_refresh('{}'::uuid[], 0); RESET enable_seqscan; RESET plan_cache_mode`;
 
 interface PgPool {
   on(event: 'connect', listener: (client: { query(sql: string): Promise<unknown> }) => void): void;
