@@ -18,6 +18,10 @@ const CACHE_MAX = 10_000;
 export class AuthService {
   private readonly logger = new Logger(AuthService.name);
   private readonly cache = new Map<string, { principal: Principal | null; expires: number }>();
+  /** Lookups on their way to the database, by token hash: concurrent requests with one token share one. */
+  private readonly pending = new Map<string, { lookup: Promise<Principal | null>; generation: number }>();
+  /** Bumped by forget(): a lookup that began before a revocation here is neither joined nor remembered after it. */
+  private generation = 0;
   /** Token lookups that reached the database, for the metrics. */
   tokenLookups = 0;
 
@@ -64,24 +68,38 @@ export class AuthService {
     return this.resolveHash(Buffer.from(parts[1]!, 'base64url'));
   }
 
-  private async resolveHash(hash: Buffer): Promise<Principal | null> {
+  private resolveHash(hash: Buffer): Promise<Principal | null> {
     const key = hash.toString('base64');
     const cached = this.cache.get(key);
-    const now = Date.now();
-    if (cached && cached.expires > now) return cached.principal;
+    if (cached && cached.expires > Date.now()) return Promise.resolve(cached.principal);
+    // A burst of requests with a token not (or no longer) in memory makes one lookup, not one each.
+    const pending = this.pending.get(key);
+    if (pending && pending.generation === this.generation) return pending.lookup;
+    const entry = { lookup: this.lookUp(key, hash, this.generation), generation: this.generation };
+    this.pending.set(key, entry);
+    void entry.lookup.finally(() => {
+      if (this.pending.get(key) === entry) this.pending.delete(key);
+    }).catch(() => undefined);
+    return entry.lookup;
+  }
+
+  private async lookUp(key: string, hash: Buffer, generation: number): Promise<Principal | null> {
+    const started = Date.now();
     this.tokenLookups++;
     const row = await this.users.byTokenHash(hash);
     const principal = row ? { id: row.id, name: row.name, email: row.email, agency: row.agency_code, roles: row.roles } : null;
-    // Unknown tokens are not remembered: a token created a moment ago must work at once.
-    if (principal) {
+    // Unknown tokens are not remembered: a token created a moment ago must work at once. The
+    // second counts from before the lookup, so no answer is used longer than a second after it was read.
+    if (principal && generation === this.generation) {
       if (this.cache.size >= CACHE_MAX) this.cache.clear();
-      this.cache.set(key, { principal, expires: now + CACHE_TTL_MS });
+      this.cache.set(key, { principal, expires: started + CACHE_TTL_MS });
     }
     return principal;
   }
 
   /** Drops what this process remembers of a user's tokens (after a revocation here). */
   forget(userId: string): void {
+    this.generation++;
     for (const [key, entry] of this.cache) if (entry.principal?.id === userId) this.cache.delete(key);
   }
 
