@@ -82,8 +82,8 @@ export class BenchStack {
     };
   }
 
-  async startApi(): Promise<HttpProcess> {
-    this.api = await startApiProcess(`bench-${this.run}-api`, this.appEnv());
+  async startApi(env: NodeJS.ProcessEnv = {}): Promise<HttpProcess> {
+    this.api = await startApiProcess(`bench-${this.run}-api`, { ...this.appEnv(), ...env });
     return this.api;
   }
 

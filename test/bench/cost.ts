@@ -1,0 +1,196 @@
+/**
+ * What one request costs, route by route: the API's CPU (user and system, from /proc), the
+ * database server's CPU, and the SQL round trips the API made, each per request, under a closed
+ * loop of BENCH_CONNECTIONS (32). The measure the issue 12 work was decided on: throughput on two
+ * shared cores swings with the neighbours, CPU per request much less.
+ *
+ *   npm run build && node dist/test/bench/cost.js
+ *
+ * BENCH_SECONDS (5) per route, BENCH_CONNECTIONS (32), COST_ONLY=<part of a route name> to
+ * measure one route, COST_CPU_PROFILE=<dir> for a V8 CPU profile of the API (written when it
+ * stops); see ablations() for the database-side switches. Ends with a table on stdout.
+ */
+import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ApiClient } from './api';
+import { closedLoop, PreparedRequest } from './load';
+import { readOptions } from './options';
+import { DIST_ROOT, HttpProcess, sleep } from '../support/processes';
+import { createCast, createPilotRequests, openReviews, proposePilots, readRequests, voteSequence } from './seed';
+import { BenchStack } from './stack';
+
+/**
+ * CPU seconds (user + system) of the database server: its client backends (the API's
+ * connections among them), and everything else (WAL writer, checkpointer, autovacuum; workers that
+ * exited meanwhile are counted in the postmaster's reaped-children times).
+ */
+function postgresCpu(): { backends: number; background: number } {
+  let backends = 0;
+  let background = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const own = (Number(fields[11]) + Number(fields[12])) / 100;
+      const reaped = (Number(fields[13]) + Number(fields[14])) / 100;
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      // Backends name their client address: "postgres: 15/main: user db 127.0.0.1(port) state".
+      if (/\(\d+\)/.test(cmdline) || cmdline.includes('[local]')) backends += own;
+      else background += own + reaped;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return { backends, background };
+}
+
+function processCpu(pid: number): { user: number; system: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
+}
+
+interface Cost {
+  route: string;
+  rps: number;
+  apiUser: number;
+  apiSystem: number;
+  dbCpu: number;
+  dbBackground: number;
+  roundTrips: number;
+  failures: number;
+  statements: Array<{ text: string; perRequest: number }>;
+}
+
+type QueryCounts = { total: number; byText: Record<string, number> };
+
+async function queriesSoFar(api: HttpProcess, file: string): Promise<QueryCounts> {
+  rmSync(file, { force: true });
+  api.child.kill('SIGWINCH');
+  for (let i = 0; i < 100; i++) {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as QueryCounts;
+    } catch {
+      await sleep(20);
+    }
+  }
+  throw new Error('the API did not write its query count');
+}
+
+type Run = () => Promise<{ responses: number; ok: number; seconds: number }>;
+
+/** Runs `warmUp` (not counted), then `run`, counting what `run` cost. */
+async function cost(route: string, api: HttpProcess, countFile: string, run: Run, warmUp?: Run): Promise<Cost> {
+  await warmUp?.();
+  const queriesBefore = await queriesSoFar(api, countFile);
+  const apiBefore = processCpu(api.pid);
+  const dbBefore = postgresCpu();
+  const result = await run();
+  const apiAfter = processCpu(api.pid);
+  const dbAfter = postgresCpu();
+  const queriesAfter = await queriesSoFar(api, countFile);
+  const queries = queriesAfter.total - queriesBefore.total;
+  const n = result.responses;
+  const statements = Object.entries(queriesAfter.byText)
+    .map(([text, count]) => ({ text, perRequest: (count - (queriesBefore.byText[text] ?? 0)) / n }))
+    .filter((s) => s.perRequest >= 0.05)
+    .sort((a, b) => b.perRequest - a.perRequest);
+  const us = (seconds: number) => (seconds * 1e6) / n;
+  return {
+    route,
+    rps: result.ok / result.seconds,
+    apiUser: us(apiAfter.user - apiBefore.user),
+    apiSystem: us(apiAfter.system - apiBefore.system),
+    dbCpu: us(dbAfter.backends - dbBefore.backends),
+    dbBackground: us(dbAfter.background - dbBefore.background),
+    roundTrips: queries / n,
+    failures: n - result.ok,
+    statements,
+  };
+}
+
+/**
+ * Database settings for the run, from the environment: COST_TRACK_FUNCTIONS=1 (per-function
+ * times, printed at the end), COST_EXPLAIN=1 (auto_explain of every statement over 1 ms, nested
+ * ones included, with actual rows, into the server's log), COST_NO_REPORT_REFRESH=1 (the report
+ * facts' commit trigger off: what the aggregates cost the writes).
+ */
+function ablations(): string[] {
+  const settings: string[] = [];
+  if (process.env.COST_TRACK_FUNCTIONS === '1') settings.push(`track_functions = 'pl'`);
+  if (process.env.COST_EXPLAIN === '1') {
+    settings.push(`session_preload_libraries = 'auto_explain'`, `auto_explain.log_min_duration = '1ms'`, 'auto_explain.log_analyze = on', 'auto_explain.log_nested_statements = on');
+  }
+  if (process.env.COST_NO_REPORT_REFRESH === '1') settings.push('labgate.report_refresh = off');
+  return settings;
+}
+
+async function main(): Promise<void> {
+  const options = readOptions();
+  const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+  const stack = BenchStack.create(options);
+  const scratch = mkdtempSync(path.join(tmpdir(), 'labgate-cost-'));
+  const countFile = path.join(scratch, 'queries');
+  try {
+    await stack.migrate();
+    const db = new URL(stack.databaseUrl).pathname.slice(1);
+    for (const setting of ablations()) await stack.query(`ALTER DATABASE ${db} SET ${setting}`);
+    const profile = process.env.COST_CPU_PROFILE ? ` --cpu-prof --cpu-prof-interval 200 --cpu-prof-dir ${path.resolve(process.env.COST_CPU_PROFILE)}` : '';
+    const app = await stack.startApi({ NODE_OPTIONS: `--require ${path.join(DIST_ROOT, 'test/bench/count-queries.js')}${profile}`, LABGATE_QUERY_COUNT_FILE: countFile });
+    stack.startWorker();
+    const api = new ApiClient(app.url, stack.adminToken);
+    const cast = await createCast(api);
+    const pilots = await proposePilots(api, cast, 400);
+    const only = process.env.COST_ONLY;
+    const wanted = (route: string) => !only || route.includes(only);
+    const costs: Cost[] = [];
+    const closed = async (route: string, requests: PreparedRequest[]) => {
+      if (!wanted(route)) return;
+      costs.push(
+        await cost(
+          route,
+          app,
+          countFile,
+          () => closedLoop({ url: app.url, connections: options.connections, requests, seconds }),
+          () => closedLoop({ url: app.url, connections: options.connections, requests, seconds: 2 }),
+        ),
+      );
+    };
+    await closed('GET /health/live', readRequests(cast, '/health/live'));
+    await closed('GET /v1/me', readRequests(cast, '/v1/me'));
+    await closed('GET /v1/pilots/:id', readRequests(cast, `/v1/pilots/${pilots[200]!.id}`));
+    await closed('GET /v1/pilots?limit=20', readRequests(cast, '/v1/pilots?limit=20'));
+    await closed('POST /v1/pilots', createPilotRequests(cast));
+    const votes = 'POST /v1/gate-reviews/:id/votes';
+    if (wanted(votes)) {
+      // Each vote needs its own seat: 300 reviews of two seats, the first 60 for the warm-up.
+      const reviews = await openReviews(api, stack, cast, pilots.slice(0, 360));
+      await stack.stopWorker();
+      const sequence = (set: typeof reviews) => () => closedLoop({ url: app.url, connections: options.connections, sequence: voteSequence(set) });
+      costs.push(await cost(`${votes} (worker stopped)`, app, countFile, sequence(reviews.slice(60)), sequence(reviews.slice(0, 60))));
+    }
+
+    if (process.env.COST_TRACK_FUNCTIONS === '1') console.table(await stack.query('SELECT funcname, calls, total_time, self_time FROM pg_stat_user_functions'));
+    const pad = (s: string, n: number) => s.padEnd(n);
+    const num = (x: number, d = 0) => x.toFixed(d).padStart(9);
+    console.log(`${pad('route', 32)}${'req/s'.padStart(9)}${'API usr'.padStart(9)}${'API sys'.padStart(9)}${'DB cpu'.padStart(9)}${'DB bg'.padStart(9)}${'SQL rt'.padStart(9)}  (µs per request; SQL round trips per request)`);
+    for (const c of costs) {
+      console.log(`${pad(c.route, 32)}${num(c.rps)}${num(c.apiUser)}${num(c.apiSystem)}${num(c.dbCpu)}${num(c.dbBackground)}${num(c.roundTrips, 2)}${c.failures ? `  ${c.failures} failed` : ''}`);
+    }
+    console.log('\nStatements per request (0.05 and more):');
+    for (const c of costs) {
+      console.log(`  ${c.route}`);
+      for (const s of c.statements) console.log(`    ${s.perRequest.toFixed(2)}  ${s.text}`);
+    }
+  } finally {
+    await stack.dispose();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
