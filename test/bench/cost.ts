@@ -137,8 +137,8 @@ async function main(): Promise<void> {
     await stack.migrate();
     const db = new URL(stack.databaseUrl).pathname.slice(1);
     for (const setting of ablations()) await stack.query(`ALTER DATABASE ${db} SET ${setting}`);
-    const profile = process.env.COST_CPU_PROFILE ? ` --cpu-prof --cpu-prof-interval 200 --cpu-prof-dir ${path.resolve(process.env.COST_CPU_PROFILE)}` : '';
-    const app = await stack.startApi({ NODE_OPTIONS: `--require ${path.join(DIST_ROOT, 'test/bench/count-queries.js')}${profile}`, LABGATE_QUERY_COUNT_FILE: countFile });
+    const profile = process.env.COST_CPU_PROFILE ? ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', path.resolve(process.env.COST_CPU_PROFILE)] : [];
+    const app = await stack.startApi({ NODE_OPTIONS: `--require ${path.join(DIST_ROOT, 'test/bench/count-queries.js')}`, LABGATE_QUERY_COUNT_FILE: countFile }, profile);
     stack.startWorker();
     const api = new ApiClient(app.url, stack.adminToken);
     const cast = await createCast(api);

@@ -82,8 +82,8 @@ export class BenchStack {
     };
   }
 
-  async startApi(env: NodeJS.ProcessEnv = {}): Promise<HttpProcess> {
-    this.api = await startApiProcess(`bench-${this.run}-api`, { ...this.appEnv(), ...env });
+  async startApi(env: NodeJS.ProcessEnv = {}, nodeFlags: readonly string[] = []): Promise<HttpProcess> {
+    this.api = await startApiProcess(`bench-${this.run}-api`, { ...this.appEnv(), ...env }, nodeFlags);
     return this.api;
   }
 

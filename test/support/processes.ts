@@ -169,8 +169,8 @@ export const API_ENTRY = 'apps/api/src/main.js';
 export const WORKER_ENTRY = 'apps/worker/src/main.js';
 
 /** The built API on a free port, with the V8 limits `npm start` gives it, once it answers /health/live. */
-export function startApiProcess(name: string, env: NodeJS.ProcessEnv = {}): Promise<HttpProcess> {
-  return startHttpProcess(API_ENTRY, name, '/health/live', env, () => [], API_NODE_FLAGS);
+export function startApiProcess(name: string, env: NodeJS.ProcessEnv = {}, extraNodeFlags: readonly string[] = []): Promise<HttpProcess> {
+  return startHttpProcess(API_ENTRY, name, '/health/live', env, () => [], [...API_NODE_FLAGS, ...extraNodeFlags]);
 }
 
 export function startWorkerProcess(name: string, env: NodeJS.ProcessEnv = {}): AppProcess {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { GENESIS_HASH, hashEvent, verifyChain } from '@labgate/domain';
-import { AuditRepository, AuditRow, PilotsRepository, Tx, Viewer } from '@labgate/persistence';
+import { AuditRepository, AuditRow, PilotsRepository, setTxMemo, Tx, txMemo, Viewer } from '@labgate/persistence';
 import { pilotNotFound } from '../common/not-found';
 import { invalidCursor, Page, pageSize } from '../common/pagination';
 
@@ -21,6 +21,11 @@ export interface AuditAppend {
   action: string;
   payload: Record<string, unknown>;
   at?: Date;
+  /**
+   * The chain's head as the caller read it under the pilot's lock (null: the pilot has no chain
+   * yet, as when it was created in this transaction); read here when not given.
+   */
+  head?: { seq: number; hash: string } | null;
 }
 
 const toView = (r: AuditRow): AuditEventView => ({
@@ -47,12 +52,17 @@ export class AuditService {
    * primary key (pilot_id, seq) refuses a fork should that ever be forgotten.
    */
   async append(tx: Tx, event: AuditAppend): Promise<{ seq: number; hash: string }> {
-    const last = await this.audit.head(tx, event.pilotId);
+    // The link is written at commit: a second append in the transaction chains on to the head
+    // remembered here, not on to what the table holds yet.
+    const memo = `audit.head:${event.pilotId}`;
+    const known = event.head !== undefined ? event.head : txMemo<{ seq: number; hash: string }>(tx, memo);
+    const last = known !== undefined ? known : await this.audit.head(tx, event.pilotId);
     const seq = (last?.seq ?? 0) + 1;
     const prevHash = last?.hash ?? GENESIS_HASH;
     const at = (event.at ?? new Date()).toISOString();
     const hash = hashEvent(prevHash, { seq, pilotId: event.pilotId, actor: event.actor, action: event.action, payload: event.payload, at });
     await this.audit.insert(tx, { pilotId: event.pilotId, seq, actor: event.actor, action: event.action, payload: event.payload, at, prevHash, hash });
+    setTxMemo(tx, memo, { seq, hash });
     return { seq, hash };
   }
 

@@ -14,12 +14,13 @@ export class ComplianceTracker {
     private readonly policies: PoliciesRepository,
   ) {}
 
-  async refresh(tx: Tx, pilot: Pick<PilotRow, 'id' | 'domain' | 'stage' | 'compliance'>): Promise<void> {
+  /** `created`: the pilot was inserted in this transaction, so it has no block to read. */
+  async refresh(tx: Tx, pilot: Pick<PilotRow, 'id' | 'domain' | 'stage' | 'compliance'>, created = false): Promise<void> {
     const gate = gateForStage(pilot.stage);
     const missing = gate
       ? missingPrerequisites({ domain: pilot.domain, compliance: pilot.compliance ?? {} }, gate, (await this.policies.find(gate, tx)).policy.prerequisites).map((m) => m.field)
       : [];
-    const open = await this.blocks.openBlock(tx, pilot.id);
+    const open = created ? null : await this.blocks.openBlock(tx, pilot.id);
     // Still blocked at the same gate (perhaps for fewer items): the stretch goes on.
     if (open && gate === open.gate && missing.length > 0) return;
     if (open) await this.blocks.close(tx, pilot.id);

@@ -58,7 +58,7 @@ export class PilotsService {
         leadId: lead.id,
       });
       const pilot = toPilotView(row);
-      await this.compliance.refresh(tx, row);
+      await this.compliance.refresh(tx, row, true);
       await this.audit.append(tx, {
         pilotId: pilot.id,
         actor: lead.id,
@@ -74,6 +74,8 @@ export class PilotsService {
           sensitivity: pilot.sensitivity,
         },
         at: row.created_at,
+        // Created just now, in this transaction: no chain to read yet.
+        head: null,
       });
       return pilot;
     });

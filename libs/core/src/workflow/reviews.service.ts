@@ -89,8 +89,9 @@ export class ReviewsService {
   /** Only the seat's assignee votes, once; each vote queues a tally. */
   async vote(reviewer: Principal, gateReviewId: string, input: { recommendation: Outcome; scores: Scores; rationale: string }): Promise<VoteView> {
     return this.tx.run(async (tx) => {
-      const { review, pilot } = await this.lockVisible(tx, reviewer, gateReviewId);
-      const seat = await this.reviews.seatOf(tx, review.id, reviewer.id);
+      const locked = await this.reviews.lockForVote(tx, gateReviewId, reviewer);
+      if (!locked) throw reviewNotFound(gateReviewId);
+      const { review, pilot, seat, auditHead } = locked;
       if (!seat) throw new AppError('REVIEW.NOT_ASSIGNED', 'You hold no seat on this review');
       if (seat.status === 'voted') throw new AppError('VOTE.DUPLICATE', `You already voted on the ${seat.seat} seat`);
       if (review.status !== 'open' || seat.status !== 'pending') throw new AppError('GATE.NOT_OPEN', `The review is ${review.status}; votes are closed`);
@@ -104,6 +105,7 @@ export class ReviewsService {
         // The seat and a hash of the content: the chain is readable by everyone who may see the
         // pilot, the vote is not (until the decision, through the review).
         payload: { gateReviewId: review.id, seat: seat.seat, contentHash: voteContentHash(input) },
+        head: auditHead,
       });
       await this.outbox.enqueue(tx, JobName.TallyReview, { gateReviewId: review.id });
       return toVoteView(vote);

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { rowColumns } from './row-columns';
-import { Tx } from './tx';
+import { insertAtCommit, Tx } from './tx';
+
+const AUDIT_INSERT_COLUMNS = ['pilot_id', 'seq', 'actor', 'action', 'payload', 'at', 'prev_hash', 'hash'] as const;
 
 export interface AuditRow {
   pilot_id: string;
@@ -38,11 +40,9 @@ export class AuditRepository {
     return rows[0] ?? null;
   }
 
+  /** Written when the transaction commits (with the other rows it appends, in one statement). */
   async insert(tx: Tx, e: { pilotId: string; seq: number; actor: string; action: string; payload: unknown; at: string; prevHash: string; hash: string }): Promise<void> {
-    await tx.query(
-      `INSERT INTO audit_events (pilot_id, seq, actor, action, payload, at, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [e.pilotId, e.seq, e.actor, e.action, JSON.stringify(e.payload), e.at, e.prevHash, e.hash],
-    );
+    await insertAtCommit(tx, 'audit_events', AUDIT_INSERT_COLUMNS, [e.pilotId, e.seq, e.actor, e.action, JSON.stringify(e.payload), e.at, e.prevHash, e.hash]);
   }
 
   async page(pilotId: string, afterSeq: number, size: number): Promise<AuditRow[]> {

@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { rowColumns } from './row-columns';
-import { Tx } from './tx';
+import { insertAtCommit, Tx } from './tx';
+
+const OUTBOX_INSERT_COLUMNS = ['id', 'job_name', 'payload', 'run_at'] as const;
 
 export interface OutboxRow {
   id: string;
@@ -17,13 +20,11 @@ export const OUTBOX_COLUMNS = rowColumns<OutboxRow>()('id', 'job_name', 'payload
 export class OutboxRepository {
   constructor(private readonly db: DataSource) {}
 
+  /** Written when the transaction commits (with the other rows it appends, in one statement). */
   async insert(tx: Tx, jobName: string, payload: Record<string, unknown>, runAt: Date | null): Promise<string> {
-    const [row]: Array<{ id: string }> = await tx.query('INSERT INTO outbox (job_name, payload, run_at) VALUES ($1, $2, $3) RETURNING id', [
-      jobName,
-      JSON.stringify(payload),
-      runAt,
-    ]);
-    return row!.id;
+    const id = randomUUID();
+    await insertAtCommit(tx, 'outbox', OUTBOX_INSERT_COLUMNS, [id, jobName, JSON.stringify(payload), runAt]);
+    return id;
   }
 
   /** Unsent rows, oldest first, locked so that relays in several workers share the work. */

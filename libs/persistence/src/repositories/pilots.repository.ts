@@ -89,19 +89,23 @@ export class PilotsRepository {
   }
 
   async insert(tx: Tx, pilot: PilotFields & { code: string; leadAgency: string; leadId: string }): Promise<PilotRow> {
+    // Its history starts with it: the proposal interval, in the same statement.
     const [row]: PilotRow[] = await tx.query(
-      `INSERT INTO pilots AS p (code, title, summary, domain, lead_agency, lead_id, partner_agencies, programme_id,
-          trl_current, trl_target, trl_initial, budget_requested_cents, personal_data, dpia_ref, sensitivity, heilmeier, compliance)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $9, $11, $12, $13, $14, $15, $16)
-       RETURNING ${pilotColumns('p')}`,
+      `WITH p AS (
+         INSERT INTO pilots (code, title, summary, domain, lead_agency, lead_id, partner_agencies, programme_id,
+            trl_current, trl_target, trl_initial, budget_requested_cents, personal_data, dpia_ref, sensitivity, heilmeier, compliance)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $9, $11, $12, $13, $14, $15, $16)
+         RETURNING *
+       ), proposal AS (
+         INSERT INTO stage_intervals (pilot_id, stage, entered_at, trl) SELECT id, 'proposal', created_at, trl_current FROM p
+       )
+       SELECT ${pilotColumns('p')} FROM p`,
       [
         pilot.code, pilot.title, pilot.summary, pilot.domain, pilot.leadAgency, pilot.leadId, pilot.partnerAgencies, pilot.programmeId,
         pilot.trl.current, pilot.trl.target, pilot.budgetRequestedCents, pilot.personalData, pilot.dpiaRef, pilot.sensitivity,
         JSON.stringify(pilot.heilmeier), JSON.stringify(pilot.compliance),
       ],
     );
-    // Its history starts with it: the proposal interval, in the same transaction.
-    await tx.query(`INSERT INTO stage_intervals (pilot_id, stage, entered_at, trl) VALUES ($1, 'proposal', $2, $3)`, [row!.id, row!.created_at, pilot.trl.current]);
     return row!;
   }
 

@@ -104,6 +104,40 @@ export class ReviewsRepository {
     return { pilot, review: review! };
   }
 
+  /**
+   * lock() for a vote: with the review's row, the voter's seat on it and the head of the pilot's
+   * audit chain, read in the statement that locks the review (after the pilot's lock, which every
+   * writer of the chain and the seats holds first): two statements where there were four.
+   */
+  async lockForVote(tx: Tx, gateReviewId: string, voter: Viewer & { id: string }): Promise<(LockedReview & { seat: AssignmentRow | null; auditHead: { seq: number; hash: string } | null }) | null> {
+    const params: unknown[] = [gateReviewId];
+    const visible = pilotVisibilitySql('p', voter, params);
+    const [pilot]: PilotRow[] = await tx.query(
+      `SELECT ${pilotColumns('p')} FROM pilots p JOIN gate_reviews r ON r.pilot_id = p.id WHERE r.id = $1 AND ${visible} FOR UPDATE OF p`,
+      params,
+    );
+    if (!pilot) return null;
+    const [row]: Array<ReviewRow & Record<string, unknown>> = await tx.query(
+      `SELECT r.*, ${ASSIGNMENT_COLUMNS.map((c) => `s.${c} AS seat_${c}`).join(', ')}, h.seq AS head_seq, h.hash AS head_hash
+         FROM gate_reviews r
+         LEFT JOIN LATERAL (SELECT ${ASSIGNMENT} FROM assignments a
+                             WHERE a.gate_review_id = r.id AND a.reviewer_id = $2 AND a.status IN ('pending', 'voted', 'cancelled') LIMIT 1) s ON TRUE
+         LEFT JOIN LATERAL (SELECT e.seq, e.hash FROM audit_events e WHERE e.pilot_id = r.pilot_id ORDER BY e.seq DESC LIMIT 1) h ON TRUE
+        WHERE r.id = $1 FOR UPDATE OF r`,
+      [gateReviewId, voter.id],
+    );
+    const review = { ...row! };
+    const seat: Record<string, unknown> = {};
+    for (const c of ASSIGNMENT_COLUMNS) {
+      seat[c] = review[`seat_${c}`];
+      delete review[`seat_${c}`];
+    }
+    const auditHead = review.head_seq == null ? null : { seq: Number(review.head_seq), hash: String(review.head_hash) };
+    delete review.head_seq;
+    delete review.head_hash;
+    return { pilot, review, seat: seat.id == null ? null : (seat as unknown as AssignmentRow), auditHead };
+  }
+
   /** A review with its pilot when the viewer may see the pilot, else null. */
   async findVisible(viewer: Viewer, gateReviewId: string): Promise<ReviewRow | null> {
     const params: unknown[] = [gateReviewId];
@@ -232,11 +266,11 @@ export class ReviewsRepository {
   /** Stores a vote and marks its seat voted. */
   async castVote(tx: Tx, seat: AssignmentRow, vote: { recommendation: Outcome; scores: Scores; rationale: string }): Promise<VoteRow> {
     const [row]: VoteRow[] = await tx.query(
-      `INSERT INTO votes (gate_review_id, assignment_id, seat, reviewer_id, recommendation, excellence, impact, implementation, rationale)
+      `WITH voted AS (UPDATE assignments SET status = 'voted', updated_at = now() WHERE id = $2)
+       INSERT INTO votes (gate_review_id, assignment_id, seat, reviewer_id, recommendation, excellence, impact, implementation, rationale)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
       [seat.gate_review_id, seat.id, seat.seat, seat.reviewer_id, vote.recommendation, vote.scores.excellence, vote.scores.impact, vote.scores.implementation, vote.rationale],
     );
-    await tx.query(`UPDATE assignments SET status = 'voted', updated_at = now() WHERE id = $1`, [seat.id]);
     return row!;
   }
 

@@ -20,6 +20,64 @@ export function withCommitHook<T>(hook: CommitHook, fn: () => T): T {
   return commitHooks.run({ hook }, fn);
 }
 
+/**
+ * Rows a transaction appends and never reads back (audit links, outbox rows), kept until it is
+ * about to commit and then written in one statement: one round trip for all of them instead of
+ * one each. Also what the transaction learnt on the way that later statements would otherwise
+ * read again (the head of a pilot's audit chain after an append).
+ */
+class WriteBatch {
+  /** By target, `table (columns)`: rows of parameter values. */
+  readonly inserts = new Map<string, unknown[][]>();
+  readonly memo = new Map<string, unknown>();
+  parameters = 0;
+}
+
+/** Far below Postgres's 65,535 parameters per statement: a batch this large is written at once. */
+const MAX_BATCH_PARAMETERS = 20_000;
+
+const batches = new WeakMap<Tx, WriteBatch>();
+
+/**
+ * Inserts a row when `tx` commits, with every other deferred row, in one statement; at once when
+ * `tx` is not a transaction opened by Transactor.run (nothing would write it later). For rows the
+ * transaction does not read back: a query in the same transaction does not see them before commit.
+ */
+export async function insertAtCommit(tx: Tx, table: string, columns: readonly string[], values: unknown[]): Promise<void> {
+  const batch = batches.get(tx);
+  if (!batch) {
+    await tx.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${values.map((_, i) => `$${i + 1}`).join(', ')})`, values);
+    return;
+  }
+  const target = `${table} (${columns.join(', ')})`;
+  const rows = batch.inserts.get(target);
+  if (rows) rows.push(values);
+  else batch.inserts.set(target, [values]);
+  batch.parameters += values.length;
+  if (batch.parameters >= MAX_BATCH_PARAMETERS) await flush(tx, batch);
+}
+
+/** A value remembered for the rest of `tx` (undefined outside Transactor.run, or when never set). */
+export function txMemo<T>(tx: Tx, key: string): T | undefined {
+  return batches.get(tx)?.memo.get(key) as T | undefined;
+}
+
+export function setTxMemo(tx: Tx, key: string, value: unknown): void {
+  batches.get(tx)?.memo.set(key, value);
+}
+
+async function flush(tx: Tx, batch: WriteBatch): Promise<void> {
+  if (batch.inserts.size === 0) return;
+  const params: unknown[] = [];
+  const parts = [...batch.inserts].map(([target, rows], i) => {
+    const tuples = rows.map((row) => `(${row.map((value) => `$${params.push(value)}`).join(', ')})`);
+    return `w${i} AS (INSERT INTO ${target} VALUES ${tuples.join(', ')})`;
+  });
+  batch.inserts.clear();
+  batch.parameters = 0;
+  await tx.query(`WITH ${parts.join(', ')} SELECT 1`, params);
+}
+
 /** One transaction per command (STYLE rule 6): services open it here and hand it to repositories. */
 @Injectable()
 export class Transactor {
@@ -27,15 +85,18 @@ export class Transactor {
 
   run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     return this.db.transaction(async (tx) => {
+      const batch = new WriteBatch();
+      batches.set(tx, batch);
       const result = await work(tx);
       const pending = commitHooks.getStore();
       const hook = pending?.hook;
       if (hook) {
         pending.hook = undefined;
         await hook(tx, result);
-        // A crash here, with the effect and its record written but not committed, loses both.
-        faultPoint('before-commit-with-record');
       }
+      await flush(tx, batch);
+      // A crash here, with the effect and its record written but not committed, loses both.
+      if (hook) faultPoint('before-commit-with-record');
       return result;
     });
   }
