@@ -1,6 +1,7 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '@labgate/config';
 import { ENTITIES } from './entities';
+import { prepareStatements } from './prepared-statements';
 
 /** The one description of the database connection: used by the apps, the CLI and the tests. */
 export function dataSourceOptions(config: Pick<AppConfig, 'databaseUrl'>, applicationName = 'labgate'): DataSourceOptions {
@@ -33,14 +34,20 @@ export const CONNECTION_WARM_UP =
   `SET plan_cache_mode = force_generic_plan; SET enable_seqscan = off; SELECT report_refresh('{}'::uuid[], 0); RESET enable_seqscan; RESET plan_cache_mode`;
 
 interface PgPool {
-  on(event: 'connect', listener: (client: { query(sql: string): Promise<unknown> }) => void): void;
+  on(event: 'connect', listener: (client: { query(sql: string): Promise<unknown> } & Parameters<typeof prepareStatements>[0]) => void): void;
 }
 
-/** The API's and the worker's data source: initialised, each new pooled connection warmed up (see CONNECTION_WARM_UP). */
+/**
+ * The API's and the worker's data source: initialised, each new pooled connection warmed up (see
+ * CONNECTION_WARM_UP) and its parameterised statements prepared (see prepared-statements.ts).
+ */
 export async function initializeAppDataSource(options: DataSourceOptions): Promise<DataSource> {
   const dataSource = await new DataSource(options).initialize();
   const pool = (dataSource.driver as unknown as { master: PgPool }).master;
   // Before the migration that creates the function, the warm-up fails harmlessly.
-  pool.on('connect', (client) => void client.query(CONNECTION_WARM_UP).catch(() => undefined));
+  pool.on('connect', (client) => {
+    void client.query(CONNECTION_WARM_UP).catch(() => undefined);
+    prepareStatements(client);
+  });
   return dataSource;
 }

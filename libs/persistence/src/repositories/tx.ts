@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { faultPoint } from './fault-points';
+import { statementName } from '../prepared-statements';
 
 /** A transaction's handle: every repository method that writes, or reads under a lock, takes one. */
 export type Tx = EntityManager;
@@ -120,7 +120,7 @@ export async function updateReturning<T>(tx: Tx, sql: string, params: unknown[])
 }
 
 interface PgClient {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+  query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
 /**
@@ -131,9 +131,9 @@ interface PgClient {
 export async function preparedQuery<T>(db: DataSource, text: string, values: unknown[]): Promise<T[]> {
   const driver = db.driver as unknown as { obtainMasterConnection(): Promise<[PgClient, (err?: unknown) => void]> };
   const [client, release] = await driver.obtainMasterConnection();
-  const name = `lg_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+  const name = statementName(text);
   try {
-    const result = await client.query({ name, text, values });
+    const result = await client.query(name ? { name, text, values } : { text, values });
     release();
     return result.rows as T[];
   } catch (err) {
