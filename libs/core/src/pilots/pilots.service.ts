@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { checkNotProhibited, Compliance, formatPilotCode, Heilmeier, PilotDomain, requireLive, Stage } from '@labgate/domain';
-import { LedgerRepository, PilotFields, PilotRow, PilotsRepository, ReviewsRepository, Transactor, Tx } from '@labgate/persistence';
+import { LedgerRepository, PG_FOREIGN_KEY_VIOLATION, pgCode, pgConstraint, PILOT_PROGRAMME_FOREIGN_KEY, PilotFields, PilotRow, PilotsRepository, ReviewsRepository, Transactor, Tx } from '@labgate/persistence';
 import { AgenciesService } from '../agencies/agencies.service';
 import { ComplianceTracker } from '../compliance/compliance-tracker.service';
 import { AuditService } from '../audit/audit.service';
@@ -47,16 +47,21 @@ export class PilotsService {
     const year = new Date().getUTCFullYear();
     const number = await this.pilots.nextCodeNumber(year);
     return this.tx.run(async (tx) => {
-      await this.requireProgramme(tx, input.programmeId);
-      const row = await this.pilots.insert(tx, {
-        ...input,
-        compliance,
-        partnerAgencies: partners,
-        dpiaRef: input.dpiaRef ?? null,
-        code: formatPilotCode(year, number),
-        leadAgency: lead.agency,
-        leadId: lead.id,
-      });
+      // The programme's foreign key is the check that it exists: no read before the insert.
+      const row = await this.pilots
+        .insert(tx, {
+          ...input,
+          compliance,
+          partnerAgencies: partners,
+          dpiaRef: input.dpiaRef ?? null,
+          code: formatPilotCode(year, number),
+          leadAgency: lead.agency,
+          leadId: lead.id,
+        })
+        .catch((err: unknown) => {
+          if (pgCode(err) === PG_FOREIGN_KEY_VIOLATION && pgConstraint(err) === PILOT_PROGRAMME_FOREIGN_KEY) throw programmeUnknown(input.programmeId);
+          throw err;
+        });
       const pilot = toPilotView(row);
       await this.compliance.refresh(tx, row, true);
       await this.audit.append(tx, {
@@ -154,9 +159,7 @@ export class PilotsService {
   }
 
   private async requireProgramme(tx: Tx, programmeId: string): Promise<void> {
-    if (!(await this.programmes.findProgramme(tx, programmeId, false))) {
-      throw new AppError('PILOT.PROGRAMME_UNKNOWN', `Programme ${programmeId} does not exist`, [{ field: 'programmeId', message: 'unknown programme' }]);
-    }
+    if (!(await this.programmes.findProgramme(tx, programmeId, false))) throw programmeUnknown(programmeId);
   }
 
   private async checkPartners(leadAgency: string, partners: string[]): Promise<void> {
@@ -217,3 +220,6 @@ function complianceOf(fields: Compliance): Compliance {
   if (fields.securityAccreditationRef) out.securityAccreditationRef = fields.securityAccreditationRef;
   return out;
 }
+
+const programmeUnknown = (programmeId: string): AppError =>
+  new AppError('PILOT.PROGRAMME_UNKNOWN', `Programme ${programmeId} does not exist`, [{ field: 'programmeId', message: 'unknown programme' }]);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityNotFoundError } from 'typeorm';
 import type { Gate, GatePolicy } from '@labgate/domain';
 import { GatePolicyEntity } from '../entities/workflow.entities';
 import { Tx } from './tx';
@@ -9,8 +9,14 @@ import { Tx } from './tx';
 export class PoliciesRepository {
   constructor(private readonly db: DataSource) {}
 
+  /** One statement, no entity hydration: every proposal and submission reads its gate's policy. */
   async find(gate: Gate, tx: Tx = this.db.manager): Promise<GatePolicyEntity> {
-    return tx.getRepository(GatePolicyEntity).findOneByOrFail({ gate });
+    const rows: GatePolicyEntity[] = await tx.query(
+      'SELECT gate, policy, updated_at AS "updatedAt", updated_by AS "updatedBy" FROM gate_policies WHERE gate = $1',
+      [gate],
+    );
+    if (!rows[0]) throw new EntityNotFoundError(GatePolicyEntity, { gate });
+    return rows[0];
   }
 
   async save(gate: Gate, policy: GatePolicy, updatedBy: string): Promise<GatePolicyEntity> {
