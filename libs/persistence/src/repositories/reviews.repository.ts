@@ -93,15 +93,21 @@ export class ReviewsRepository {
    * queue up instead of deadlocking). With a viewer, a pilot they may not see counts as missing.
    */
   async lock(tx: Tx, gateReviewId: string, viewer: Viewer | null): Promise<LockedReview | null> {
+    const pilot = await this.lockPilotOf(tx, gateReviewId, viewer);
+    if (!pilot) return null;
+    const [review]: ReviewRow[] = await tx.query('SELECT * FROM gate_reviews WHERE id = $1 FOR UPDATE', [gateReviewId]);
+    return { pilot, review: review! };
+  }
+
+  /** The first half of lock(): the review's pilot, locked, if the viewer (when given) may see it. */
+  private async lockPilotOf(tx: Tx, gateReviewId: string, viewer: Viewer | null): Promise<PilotRow | null> {
     const params: unknown[] = [gateReviewId];
     const visible = viewer ? pilotVisibilitySql('p', viewer, params) : 'TRUE';
     const [pilot]: PilotRow[] = await tx.query(
       `SELECT ${pilotColumns('p')} FROM pilots p JOIN gate_reviews r ON r.pilot_id = p.id WHERE r.id = $1 AND ${visible} FOR UPDATE OF p`,
       params,
     );
-    if (!pilot) return null;
-    const [review]: ReviewRow[] = await tx.query('SELECT * FROM gate_reviews WHERE id = $1 FOR UPDATE', [gateReviewId]);
-    return { pilot, review: review! };
+    return pilot ?? null;
   }
 
   /**
@@ -110,13 +116,9 @@ export class ReviewsRepository {
    * writer of the chain and the seats holds first): two statements where there were four.
    */
   async lockForVote(tx: Tx, gateReviewId: string, voter: Viewer & { id: string }): Promise<(LockedReview & { seat: AssignmentRow | null; auditHead: { seq: number; hash: string } | null }) | null> {
-    const params: unknown[] = [gateReviewId];
-    const visible = pilotVisibilitySql('p', voter, params);
-    const [pilot]: PilotRow[] = await tx.query(
-      `SELECT ${pilotColumns('p')} FROM pilots p JOIN gate_reviews r ON r.pilot_id = p.id WHERE r.id = $1 AND ${visible} FOR UPDATE OF p`,
-      params,
-    );
+    const pilot = await this.lockPilotOf(tx, gateReviewId, voter);
     if (!pilot) return null;
+    // The voter's seat, whatever became of it after they were seated.
     const [row]: Array<ReviewRow & Record<string, unknown>> = await tx.query(
       `SELECT r.*, ${ASSIGNMENT_COLUMNS.map((c) => `s.${c} AS seat_${c}`).join(', ')}, h.seq AS head_seq, h.hash AS head_hash
          FROM gate_reviews r
@@ -252,15 +254,6 @@ export class ReviewsRepository {
 
   async votes(tx: Tx, gateReviewId: string): Promise<VoteRow[]> {
     return tx.query('SELECT * FROM votes WHERE gate_review_id = $1 ORDER BY created_at', [gateReviewId]);
-  }
-
-  /** The caller's seat on a review, whatever became of it after they were seated. */
-  async seatOf(tx: Tx, gateReviewId: string, reviewerId: string): Promise<AssignmentRow | null> {
-    const rows: AssignmentRow[] = await tx.query(
-      `SELECT ${ASSIGNMENT} FROM assignments a WHERE a.gate_review_id = $1 AND a.reviewer_id = $2 AND a.status IN ('pending', 'voted', 'cancelled')`,
-      [gateReviewId, reviewerId],
-    );
-    return rows[0] ?? null;
   }
 
   /** Stores a vote and marks its seat voted. */

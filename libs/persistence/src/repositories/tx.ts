@@ -45,16 +45,14 @@ const batches = new WeakMap<Tx, WriteBatch>();
  */
 export async function insertAtCommit(tx: Tx, table: string, columns: readonly string[], values: unknown[]): Promise<void> {
   const batch = batches.get(tx);
-  if (!batch) {
-    await tx.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${values.map((_, i) => `$${i + 1}`).join(', ')})`, values);
-    return;
-  }
+  // Outside Transactor.run: a batch of this one row, written now.
+  const into = batch ?? new WriteBatch();
   const target = `${table} (${columns.join(', ')})`;
-  const rows = batch.inserts.get(target);
+  const rows = into.inserts.get(target);
   if (rows) rows.push(values);
-  else batch.inserts.set(target, [values]);
-  batch.parameters += values.length;
-  if (batch.parameters >= MAX_BATCH_PARAMETERS) await flush(tx, batch);
+  else into.inserts.set(target, [values]);
+  into.parameters += values.length;
+  if (!batch || into.parameters >= MAX_BATCH_PARAMETERS) await flush(tx, into);
 }
 
 /** A value remembered for the rest of `tx` (undefined outside Transactor.run, or when never set). */
