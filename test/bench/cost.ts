@@ -1,6 +1,7 @@
 /**
  * What one request costs, route by route: the API's CPU (user and system, from /proc), the
- * database server's CPU, and the SQL round trips the API made, each per request, under a closed
+ * database server's CPU, the SQL round trips the API made and the memory it allocated, each per
+ * request, and the share of the time it stood paused for garbage collection, under a closed
  * loop of BENCH_CONNECTIONS (32). The measure the issue 12 work was decided on: throughput on two
  * shared cores swings with the neighbours, CPU per request much less.
  *
@@ -16,7 +17,7 @@ import path from 'node:path';
 import { ApiClient } from './api';
 import { closedLoop, PreparedRequest } from './load';
 import { readOptions } from './options';
-import { DIST_ROOT, HttpProcess, sleep } from '../support/processes';
+import { DIST_ROOT, HttpProcess, LOG_DIR, sleep } from '../support/processes';
 import { createCast, createPilotRequests, openReviews, proposePilots, readRequests, voteSequence } from './seed';
 import { BenchStack } from './stack';
 
@@ -60,6 +61,9 @@ interface Cost {
   dbCpu: number;
   dbBackground: number;
   roundTrips: number;
+  /** Bytes the API allocated per request, and the share of the run's wall time its GC paused it. */
+  allocated: number;
+  gcShare: number;
   failures: number;
   statements: Array<{ text: string; perRequest: number }>;
 }
@@ -79,6 +83,21 @@ async function queriesSoFar(api: HttpProcess, file: string): Promise<QueryCounts
   throw new Error('the API did not write its query count');
 }
 
+/**
+ * The API's garbage collections so far, from the `--trace-gc-nvp` lines in its log: bytes
+ * allocated (each line counts those since the previous collection) and milliseconds paused.
+ */
+function collectionsSoFar(api: HttpProcess): { allocated: number; pausedMs: number } {
+  let allocated = 0;
+  let pausedMs = 0;
+  for (const line of readFileSync(path.join(LOG_DIR, `${api.name}.log`), 'utf8').split('\n')) {
+    if (!line.includes(' gc=')) continue;
+    allocated += Number(/ allocated=(\d+)/.exec(line)?.[1] ?? 0);
+    pausedMs += Number(/ pause=([\d.]+)/.exec(line)?.[1] ?? 0);
+  }
+  return { allocated, pausedMs };
+}
+
 type Run = () => Promise<{ responses: number; ok: number; seconds: number }>;
 
 /** Runs `warmUp` (not counted), then `run`, counting what `run` cost. */
@@ -87,10 +106,14 @@ async function cost(route: string, api: HttpProcess, countFile: string, run: Run
   const queriesBefore = await queriesSoFar(api, countFile);
   const apiBefore = processCpu(api.pid);
   const dbBefore = postgresCpu();
+  const gcBefore = collectionsSoFar(api);
   const result = await run();
   const apiAfter = processCpu(api.pid);
   const dbAfter = postgresCpu();
   const queriesAfter = await queriesSoFar(api, countFile);
+  // Read after the query count's round trip to the API, so that the log (piped through this
+  // process) has had a moment to catch up with the run's last collections.
+  const gcAfter = collectionsSoFar(api);
   const queries = queriesAfter.total - queriesBefore.total;
   const n = result.responses;
   const statements = Object.entries(queriesAfter.byText)
@@ -106,6 +129,8 @@ async function cost(route: string, api: HttpProcess, countFile: string, run: Run
     dbCpu: us(dbAfter.backends - dbBefore.backends),
     dbBackground: us(dbAfter.background - dbBefore.background),
     roundTrips: queries / n,
+    allocated: (gcAfter.allocated - gcBefore.allocated) / n,
+    gcShare: (gcAfter.pausedMs - gcBefore.pausedMs) / (result.seconds * 1000),
     failures: n - result.ok,
     statements,
   };
@@ -138,7 +163,8 @@ async function main(): Promise<void> {
     const db = new URL(stack.databaseUrl).pathname.slice(1);
     for (const setting of ablations()) await stack.query(`ALTER DATABASE ${db} SET ${setting}`);
     const profile = process.env.COST_CPU_PROFILE ? ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', path.resolve(process.env.COST_CPU_PROFILE)] : [];
-    const app = await stack.startApi({ NODE_OPTIONS: `--require ${path.join(DIST_ROOT, 'test/bench/count-queries.js')}`, LABGATE_QUERY_COUNT_FILE: countFile }, profile);
+    // --trace-gc-nvp: one line per collection in the API's log, for the allocation and GC columns.
+    const app = await stack.startApi({ NODE_OPTIONS: `--require ${path.join(DIST_ROOT, 'test/bench/count-queries.js')}`, LABGATE_QUERY_COUNT_FILE: countFile }, ['--trace-gc-nvp', ...profile]);
     stack.startWorker();
     const api = new ApiClient(app.url, stack.adminToken);
     const cast = await createCast(api);
@@ -175,9 +201,14 @@ async function main(): Promise<void> {
     if (process.env.COST_TRACK_FUNCTIONS === '1') console.table(await stack.query('SELECT funcname, calls, total_time, self_time FROM pg_stat_user_functions'));
     const pad = (s: string, n: number) => s.padEnd(n);
     const num = (x: number, d = 0) => x.toFixed(d).padStart(9);
-    console.log(`${pad('route', 32)}${'req/s'.padStart(9)}${'API usr'.padStart(9)}${'API sys'.padStart(9)}${'DB cpu'.padStart(9)}${'DB bg'.padStart(9)}${'SQL rt'.padStart(9)}  (µs per request; SQL round trips per request)`);
+    console.log(
+      `${pad('route', 32)}${'req/s'.padStart(9)}${'API usr'.padStart(9)}${'API sys'.padStart(9)}${'DB cpu'.padStart(9)}${'DB bg'.padStart(9)}${'SQL rt'.padStart(9)}${'alloc kB'.padStart(9)}${'GC %'.padStart(9)}` +
+        '  (µs per request; SQL round trips and kB allocated by the API per request; share of wall time the API paused for GC)',
+    );
     for (const c of costs) {
-      console.log(`${pad(c.route, 32)}${num(c.rps)}${num(c.apiUser)}${num(c.apiSystem)}${num(c.dbCpu)}${num(c.dbBackground)}${num(c.roundTrips, 2)}${c.failures ? `  ${c.failures} failed` : ''}`);
+      console.log(
+        `${pad(c.route, 32)}${num(c.rps)}${num(c.apiUser)}${num(c.apiSystem)}${num(c.dbCpu)}${num(c.dbBackground)}${num(c.roundTrips, 2)}${num(c.allocated / 1024, 1)}${num(c.gcShare * 100, 1)}${c.failures ? `  ${c.failures} failed` : ''}`,
+      );
     }
     console.log('\nStatements per request (0.05 and more):');
     for (const c of costs) {

@@ -1,16 +1,25 @@
 /**
  * The open-loop tail of `GET /v1/pilots/:id` in isolation: the API (and the worker, unless
  * TAIL_WORKER=0) on a throwaway database, a closed loop to find the maximum rate, then three
- * 10 s open loops at 70 % of it, each printed with p50, p99, max and the generator's own lag.
+ * 10 s open loops at 70 % of it, each printed with p50, p99, max, the generator's own lag and the
+ * API's CPU and context switches per request.
  * TAIL_NODE_FLAGS adds V8 flags to the API (`--trace-gc` writes its collections to its log).
  *
  *   npm run build && node dist/test/bench/tail.js
  */
+import { readFileSync } from 'node:fs';
 import { ApiClient } from './api';
 import { closedLoop, openLoop } from './load';
 import { readOptions } from './options';
 import { createCast, proposePilots, readRequests } from './seed';
 import { BenchStack } from './stack';
+import { cpuSeconds } from '../support/processes';
+
+/** Context switches (voluntary and not) of a process so far: each is a wake-up or a preemption. */
+function contextSwitches(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/\nvoluntary_ctxt_switches:\s+(\d+)/.exec(status)?.[1]) + Number(/\nnonvoluntary_ctxt_switches:\s+(\d+)/.exec(status)?.[1]);
+}
 
 async function main(): Promise<void> {
   const options = readOptions();
@@ -23,14 +32,23 @@ async function main(): Promise<void> {
     const cast = await createCast(api);
     const pilots = await proposePilots(api, cast, 200);
     const requests = readRequests(cast, `/v1/pilots/${pilots[100]!.id}`);
+    // What the API spent per request during a run: a process woken for every request (an open
+    // loop at a low rate) spends more per request than one that finds several waiting.
+    const perRequest = async <R extends { responses: number }>(run: () => Promise<R>): Promise<R & { cpuUs: number; switches: number }> => {
+      const cpu = cpuSeconds(app.pid);
+      const switches = contextSwitches(app.pid);
+      const result = await run();
+      return { ...result, cpuUs: ((cpuSeconds(app.pid) - cpu) * 1e6) / result.responses, switches: (contextSwitches(app.pid) - switches) / result.responses };
+    };
+    const cost = (r: { cpuUs: number; switches: number }) => `API CPU ${Math.round(r.cpuUs)} µs and ${r.switches.toFixed(2)} context switches per request`;
     await closedLoop({ url: app.url, connections: options.connections, requests, seconds: 3 });
-    const max = await closedLoop({ url: app.url, connections: options.connections, requests, seconds: 5 });
-    console.log(`closed loop: ${Math.round(max.rps)} req/s`);
+    const max = await perRequest(() => closedLoop({ url: app.url, connections: options.connections, requests, seconds: 5 }));
+    console.log(`closed loop: ${Math.round(max.rps)} req/s, ${cost(max)}`);
     const rate = Math.round(max.rps * options.openLoopShare);
     for (let i = 0; i < 3; i++) {
-      const o = await openLoop({ url: app.url, requests, rate, seconds: 10, connections: options.connections });
+      const o = await perRequest(() => openLoop({ url: app.url, requests, rate, seconds: 10, connections: options.connections }));
       const ms = (x: number) => `${x.toFixed(1)} ms`;
-      console.log(`open loop at ${rate} req/s: p50 ${ms(o.p50)}, p99 ${ms(o.p99)}, max ${ms(o.max)}, generator lag p99 ${ms(o.lagP99)}, failures ${o.non2xx + o.errors}`);
+      console.log(`open loop at ${rate} req/s: p50 ${ms(o.p50)}, p99 ${ms(o.p99)}, max ${ms(o.max)}, generator lag p99 ${ms(o.lagP99)}, failures ${o.non2xx + o.errors}; ${cost(o)}`);
     }
   } finally {
     await stack.dispose();
