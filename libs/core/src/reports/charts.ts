@@ -21,7 +21,7 @@ let loaded: typeof echarts | undefined;
 /**
  * ECharts, loaded when the first chart is drawn: it is 10 MB of heap and 16 MB of resident memory
  * in every API process otherwise, most of which never draws a chart, and all of it marked by
- * every full garbage collection.
+ * every full garbage collection. The load (about 0.2 s, synchronous) is paid once per process.
  */
 function library(): typeof echarts {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- a synchronous, lazy load
