@@ -1,5 +1,7 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { QueueName, redisOptions } from '@labgate/queue';
 import { TestApi } from './support/api';
 import { TestStack } from './support/stack';
 import { Cast, createCast, GOOD, getReview, proposePilot, ReviewBody, seated, settled, submit, waitFor } from './support/workflow';
@@ -69,6 +71,19 @@ describe('a Redis without persistence loses everything', () => {
     const chaired = await proposePilot(api, cast, { title: 'Decided by the chair, webhook pending' });
     const chairedReview = await seated(api, cast, await submit(api, cast, chaired.id, 2_000_000));
     await api.db.query(`UPDATE gate_reviews SET due_at = now() - interval '1 minute' WHERE id = $1`, [chairedReview.id]);
+    // The deadline has passed. A reconciler round that ran since the review opened planned its
+    // deadline job from the old due date (a delayed job that a later round's same id does not
+    // replace): had the time really passed, that job would be due now, so it is made due.
+    const reviewsQueue = new Queue(QueueName.Reviews, { connection: redisOptions(stack.env.REDIS_URL!), prefix: stack.env.QUEUE_PREFIX });
+    try {
+      await waitFor('the reconciler to fire the deadline', async () => {
+        const planned = await reviewsQueue.getJob(`rc-deadline-${chairedReview.id}`);
+        if (planned && (await planned.isDelayed())) await planned.promote();
+        return (await getReview(api, cast, chairedReview.id)).status !== 'open';
+      }, 20000);
+    } finally {
+      await reviewsQueue.close();
+    }
     expect((await settled(api, cast, chairedReview.id, 20000)).status).toBe('escalated'); // the reconciler fired its deadline
 
     // The worker goes; meanwhile the API takes votes and a chair's decision (outbox rows wait).
