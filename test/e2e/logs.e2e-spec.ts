@@ -30,6 +30,31 @@ describe('logs', () => {
     await api?.close();
   });
 
+  it('logs every request once, under its correlation id, probes excepted', async () => {
+    const http = request(loud.url);
+    const admin = { Authorization: `Bearer ${api.adminToken}` };
+    const run = Date.now();
+    // The probe first: its line, were there one, would be written before the others'.
+    expect((await http.get('/health/live').set('X-Request-Id', `probe-${run}`)).status).toBe(200);
+    expect((await http.get('/v1/me').set(admin).set('X-Request-Id', `me-${run}`)).status).toBe(200);
+    const missing = await http.get('/v1/pilots/00000000-0000-4000-8000-000000000000').set(admin).set('X-Request-Id', `missing-${run}`);
+    expect(missing.status).toBe(404);
+    const unrouted = await http.get('/v1/nowhere').set('X-Request-Id', `unrouted-${run}`);
+    expect(unrouted.status).toBe(404);
+
+    type Line = { msg?: string; req?: { id?: string }; res?: { statusCode?: number } };
+    const ids = [`me-${run}`, `missing-${run}`, `unrouted-${run}`];
+    const lines = await waitFor('the three request lines', async () => {
+      const parsed = readFileSync(apiLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
+      return ids.every((id) => parsed.some((l) => l.req?.id === id)) ? parsed : undefined;
+    });
+    const of = (id: string) => lines.filter((l) => l.req?.id === id).map(({ msg, req, res }) => ({ msg, req, status: res?.statusCode }));
+    expect(of(`me-${run}`)).toEqual([{ msg: 'request completed', req: { id: `me-${run}`, method: 'GET', url: '/v1/me' }, status: 200 }]);
+    expect(of(`missing-${run}`)).toEqual([{ msg: 'request completed', req: { id: `missing-${run}`, method: 'GET', url: '/v1/pilots/00000000-0000-4000-8000-000000000000' }, status: 404 }]);
+    expect(of(`unrouted-${run}`)).toEqual([{ msg: 'request completed', req: { id: `unrouted-${run}`, method: 'GET', url: '/v1/nowhere' }, status: 404 }]);
+    expect(lines.filter((l) => JSON.stringify(l).includes(`probe-${run}`))).toEqual([]);
+  });
+
   it('never writes a token, a session or a webhook secret', async () => {
     const http = request(loud.url);
     const admin = { Authorization: `Bearer ${api.adminToken}` };
@@ -71,7 +96,7 @@ describe('logs', () => {
     const logs = [apiLog, workerLog, path.join(LOG_DIR, 'api.log'), path.join(LOG_DIR, 'worker.log')].map((f) => readFileSync(f, 'utf8')).join('\n');
     // The processes did log (requests, headers, jobs, the failed delivery): the search means something.
     expect(logs.split('\n').length).toBeGreaterThan(30);
-    expect(logs).toContain('/v1/users');
+    expect(logs).toContain('"url":"/v1/users"');
     expect(logs).toContain('/admin/queues?token=[redacted]');
     expect(logs).toMatch(/webhook delivery .* failed for good/);
     for (const secret of secrets) expect({ secret, found: logs.includes(secret) }).toEqual({ secret, found: false });

@@ -3,12 +3,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { Logger as NestLogger } from '@nestjs/common';
 import { mountQueueDashboard } from './admin/queue-dashboard';
 import { ApiModule } from './app.module';
 import { correlationIdFor, CORRELATION_HEADER } from './http/correlation';
 import { sendProblem } from './http/problem.filter';
+import { requestLogger } from './http/request-log';
 import { securityHeadersFor } from './http/security-headers';
 import { createValidationPipe } from './http/validation';
 import { endSpan, runWithCorrelationId, startRequestSpan, tracingEnabled, withSpan } from '@labgate/core';
@@ -62,11 +63,13 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   // exception layer, hence the ProblemFilter, like every other error.
   const fastify = app.getHttpAdapter().getInstance();
   const spans = new WeakMap<FastifyRequest, Span>();
+  const logRequest = requestLogger(PinoLogger.root);
   // One hook opens every request: its security headers (helmet's, computed once), its correlation
-  // id on the response, and the async context that carries that id down to the outbox rows it
-  // writes. Errors raised before or outside it set the id again (sendProblem).
+  // id on the response, its log line, and the async context that carries that id down to the
+  // outbox rows it writes. Errors raised before or outside it set the id again (sendProblem).
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(securityHeadersFor(request.url)).header(CORRELATION_HEADER, request.id);
+    logRequest(request, reply);
     if (!tracingEnabled()) return runWithCorrelationId(request.id, done);
     // With an OTLP endpoint configured: a server span, active for everything the request does.
     const traceparent = request.headers.traceparent;

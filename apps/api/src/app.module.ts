@@ -1,5 +1,4 @@
-import { hostname } from 'node:os';
-import { Module, RequestMethod } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -15,6 +14,7 @@ import { RateLimitStorageModule, SharedThrottlerStorage } from './auth/rate-limi
 import { HealthController } from './health/health.controller';
 import { ProblemFilter } from './http/problem.filter';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor';
+import { apiLoggerOptions } from './http/request-log';
 import { MeController } from './me/me.controller';
 import { PilotsController } from './pilots/pilots.controller';
 import { ProgrammesController } from './programmes/programmes.controller';
@@ -37,25 +37,10 @@ import { QueueHandles } from './admin/queue-handles';
     LoggerModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) => ({
-        // Probes are not logged, so they skip the request logger altogether (a child logger and
-        // an async context per request otherwise).
-        exclude: [
-          { method: RequestMethod.GET, path: 'health/live' },
-          { method: RequestMethod.GET, path: 'health/ready' },
-        ],
-        pinoHttp: {
-          level: config.logLevel,
-          name: 'labgate-api',
-          // Fastify already chose the id (the caller's X-Request-Id or a new one): log under it.
-          genReqId: (req) => (req as { id?: string }).id ?? 'unknown',
-          // A fixed binding, not customProps (a function called on every request).
-          base: { pid: process.pid, hostname: hostname(), app: 'api' },
-          redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
-          serializers: {
-            // The queue dashboard's one-time ?token= must not end up in the logs.
-            req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url.replace(/([?&]token=)[^&]*/g, '$1[redacted]') }),
-          },
-        },
+        // Requests are logged from the API's first Fastify hook (http/request-log.ts); the
+        // library's middleware, and the async context it opens per request, stay off every route.
+        forRoutes: [],
+        pinoHttp: apiLoggerOptions(config),
       }),
     }),
     TypeOrmModule.forRootAsync({
