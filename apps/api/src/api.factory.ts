@@ -12,7 +12,7 @@ import { sendProblem } from './http/problem.filter';
 import { requestLogger } from './http/request-log';
 import { securityHeadersFor } from './http/security-headers';
 import { createValidationPipe } from './http/validation';
-import { endSpan, runWithCorrelationId, startRequestSpan, tracingEnabled, withSpan } from '@labgate/core';
+import { endSpan, startRequestSpan, tracingEnabled, withSpan } from '@labgate/core';
 import type { Span } from '@opentelemetry/api';
 import { loadConfig } from '@labgate/config';
 import { clientErrorHandler, installInputGuard } from './http/input-guard';
@@ -65,12 +65,13 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   const spans = new WeakMap<FastifyRequest, Span>();
   const logRequest = requestLogger(PinoLogger.root);
   // One hook opens every request: its security headers (helmet's, computed once), its correlation
-  // id on the response, its log line, and the async context that carries that id down to the
-  // outbox rows it writes. Errors raised before or outside it set the id again (sendProblem).
+  // id on the response, and its log line. Errors raised before or outside it set the id again
+  // (sendProblem). The id reaches the outbox rows a command writes through the controllers
+  // (@Work()), not through an async context.
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(securityHeadersFor(request.url)).header(CORRELATION_HEADER, request.id);
     logRequest(request, reply);
-    if (!tracingEnabled()) return runWithCorrelationId(request.id, done);
+    if (!tracingEnabled()) return done();
     // With an OTLP endpoint configured: a server span, active for everything the request does.
     const traceparent = request.headers.traceparent;
     const span = startRequestSpan(`${request.method} ${request.routeOptions.url ?? 'unmatched'}`, typeof traceparent === 'string' ? traceparent : undefined, {
@@ -79,7 +80,7 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
       'labgate.correlation_id': request.id,
     });
     spans.set(request, span);
-    withSpan(span, () => runWithCorrelationId(request.id, done));
+    withSpan(span, done);
   });
   installInputGuard(fastify, (request, reply, err) => sendProblem(request, reply, err, frameworkLogger));
   const metrics = app.get(ApiMetrics);

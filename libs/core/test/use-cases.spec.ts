@@ -40,6 +40,9 @@ function wire(world: InMemoryWorld) {
   };
 }
 
+/** The work context a request or job hands to the services (its correlation id). */
+const WORK = { correlationId: 'use-case' };
+
 const principal = (id: string, roles: Principal['roles'], agency = 'EUROPOL'): Principal => ({ id, name: 'n', email: 'e@x.eu', agency, roles });
 
 function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -57,7 +60,7 @@ describe('tally → decision → ledger', () => {
     const review = world.review(pilot, 'fund', 300_000, ['EUROPOL', 'FRONTEX', 'funding']);
     for (const seat of ['EUROPOL', 'FRONTEX', 'funding']) world.vote(review, seat, 'fund');
 
-    expect(await wire(world).workflow.tallyReview(review.id, false)).toBe('success');
+    expect(await wire(world).workflow.tallyReview(review.id, false, WORK)).toBe('success');
 
     expect(world.pilots.get(pilot.id)).toMatchObject({ stage: 'funded', committed_cents: '300000', trl_current: 5 });
     expect(world.programmes.get(programme.id)!.committed_cents).toBe('500000');
@@ -75,7 +78,7 @@ describe('tally → decision → ledger', () => {
     const review = world.review(pilot, 'fund', 200_001, ['EUROPOL']);
     world.vote(review, 'EUROPOL', 'fund');
 
-    await wire(world).workflow.tallyReview(review.id, false);
+    await wire(world).workflow.tallyReview(review.id, false, WORK);
 
     expect(world.reviews.get(review.id)).toMatchObject({ status: 'escalated', escalation_reason: 'insufficient-funds' });
     expect(world.pilots.get(pilot.id)).toMatchObject({ stage: 'proposal', committed_cents: '0' });
@@ -92,7 +95,7 @@ describe('tally → decision → ledger', () => {
     world.vote(review, 'EUROPOL', 'test');
     world.vote(review, 'data-protection', 'abandon');
 
-    await wire(world).workflow.tallyReview(review.id, false);
+    await wire(world).workflow.tallyReview(review.id, false, WORK);
 
     expect(world.pilots.get(pilot.id)).toMatchObject({ stage: 'abandoned', committed_cents: '120000', spent_cents: '120000' });
     expect(world.programmes.get(programme.id)!.committed_cents).toBe('120000');
@@ -106,7 +109,7 @@ describe('tally → decision → ledger', () => {
     const review = world.review(pilot, 'fund', 100, ['EUROPOL', 'FRONTEX']);
     world.vote(review, 'EUROPOL', 'fund');
 
-    await wire(world).workflow.tallyReview(review.id, false);
+    await wire(world).workflow.tallyReview(review.id, false, WORK);
 
     expect(world.reviews.get(review.id)).toMatchObject({ status: 'open', tally: expect.objectContaining({ status: 'pending', votesCast: 1 }) });
     expect(world.audit).toEqual([]);
@@ -118,8 +121,8 @@ describe('tally → decision → ledger', () => {
     const review = world.review(pilot, 'fund', 100, ['EUROPOL', 'FRONTEX'], { due_at: new Date(Date.now() + 10 * 86_400_000) });
     world.vote(review, 'EUROPOL', 'abandon');
     const { workflow } = wire(world);
-    expect(await workflow.tallyReview(review.id, true)).toBe('skipped');
-    expect(await workflow.remindReviewers(review.id)).toBe('skipped');
+    expect(await workflow.tallyReview(review.id, true, WORK)).toBe('skipped');
+    expect(await workflow.remindReviewers(review.id, WORK)).toBe('skipped');
     expect(world.reviews.get(review.id)).toMatchObject({ status: 'open', tally: null });
     expect(world.audit).toEqual([]);
     expect(world.inbox).toEqual([]);
@@ -130,7 +133,7 @@ describe('tally → decision → ledger', () => {
     const pilot = world.pilot(world.programme(1_000_000));
     const review = world.review(pilot, 'fund', 100, ['EUROPOL', 'FRONTEX'], { due_at: new Date(Date.now() - 1000), policy: { ...DEFAULT_POLICY, quorum: 0.5 } });
     world.vote(review, 'EUROPOL', 'abandon');
-    expect(await wire(world).workflow.tallyReview(review.id, true)).toBe('success');
+    expect(await wire(world).workflow.tallyReview(review.id, true, WORK)).toBe('success');
     expect(world.reviews.get(review.id)).toMatchObject({ status: 'decided', decision_outcome: 'abandon' });
   });
 
@@ -139,7 +142,7 @@ describe('tally → decision → ledger', () => {
     const pilot = world.pilot(world.programme(1_000_000));
     const review = world.review(pilot, 'fund', 100, ['EUROPOL'], { status: 'decided' });
     world.vote(review, 'EUROPOL', 'fund');
-    expect(await wire(world).workflow.tallyReview(review.id, true)).toBe('skipped');
+    expect(await wire(world).workflow.tallyReview(review.id, true, WORK)).toBe('skipped');
     expect(world.pilots.get(pilot.id)!.stage).toBe('proposal');
   });
 
@@ -150,9 +153,9 @@ describe('tally → decision → ledger', () => {
     const chair = principal('chair-1', ['chair']);
     const last = world.review(pilot, 'fund', 500, ['EUROPOL'], { status: 'escalated', round: 2 });
     const { reviews } = wire(world);
-    expect(await codeOf(reviews.decideEscalated(chair, last.id, 'revise', 'again'))).toBe('GATE.MUST_END');
-    expect(await codeOf(reviews.decideEscalated(chair, last.id, 'fund', 'go'))).toBe('BUDGET.ENVELOPE_EXCEEDED');
-    expect(await codeOf(reviews.decideEscalated(chair, last.id, 'accelerate', 'go'))).toBe('GATE.OUTCOME_INVALID');
+    expect(await codeOf(reviews.decideEscalated(chair, last.id, 'revise', 'again', WORK))).toBe('GATE.MUST_END');
+    expect(await codeOf(reviews.decideEscalated(chair, last.id, 'fund', 'go', WORK))).toBe('BUDGET.ENVELOPE_EXCEEDED');
+    expect(await codeOf(reviews.decideEscalated(chair, last.id, 'accelerate', 'go', WORK))).toBe('GATE.OUTCOME_INVALID');
     expect(world.reviews.get(last.id)!.status).toBe('escalated');
     expect(world.programmes.get(programme.id)!.committed_cents).toBe('0');
     expect(world.audit).toEqual([]);
@@ -167,7 +170,7 @@ describe('withdrawal', () => {
     const review = world.review(pilot, 'test', 0, ['EUROPOL']);
     const lead = principal(pilot.lead_id, ['lead']);
 
-    const view = await wire(world).withdrawals.withdraw(lead, pilot.id, '  The sensor vendor left the market.  ');
+    const view = await wire(world).withdrawals.withdraw(lead, pilot.id, '  The sensor vendor left the market.  ', WORK);
 
     expect(view).toMatchObject({ stage: 'abandoned', committedCents: 100_000, lessonsLearned: 'The sensor vendor left the market.' });
     expect(world.programmes.get(programme.id)!.committed_cents).toBe('100000');
@@ -182,9 +185,9 @@ describe('withdrawal', () => {
     const abandoned = world.pilot(programme, { stage: 'abandoned', lessons_learned: 'x' });
     const live = world.pilot(programme, { stage: 'funded', committed_cents: '10' });
     const { withdrawals } = wire(world);
-    expect(await codeOf(withdrawals.withdraw(principal(abandoned.lead_id, ['lead']), abandoned.id, 'again'))).toBe('PILOT.WRONG_STATE');
-    expect(await codeOf(withdrawals.withdraw(principal(live.lead_id, ['lead']), live.id, '   '))).toBe('PILOT.LESSONS_REQUIRED');
-    expect(await codeOf(withdrawals.withdraw(principal('someone', ['lead']), live.id, 'mine now'))).toBe('PILOT.NOT_LEAD');
+    expect(await codeOf(withdrawals.withdraw(principal(abandoned.lead_id, ['lead']), abandoned.id, 'again', WORK))).toBe('PILOT.WRONG_STATE');
+    expect(await codeOf(withdrawals.withdraw(principal(live.lead_id, ['lead']), live.id, '   ', WORK))).toBe('PILOT.LESSONS_REQUIRED');
+    expect(await codeOf(withdrawals.withdraw(principal('someone', ['lead']), live.id, 'mine now', WORK))).toBe('PILOT.NOT_LEAD');
     expect(world.pilots.get(live.id)).toMatchObject({ stage: 'funded', committed_cents: '10' });
     expect(world.audit).toEqual([]);
   });
@@ -198,8 +201,8 @@ describe('spend', () => {
     const lead = principal(pilot.lead_id, ['lead']);
     const { expenditures } = wire(world);
 
-    await expenditures.report(lead, pilot.id, { amountCents: 500, description: 'Drone detection sensors', spentOn: '2026-10-01' });
-    expect(await codeOf(expenditures.report(lead, pilot.id, { amountCents: 1, description: 'One cent more', spentOn: '2026-10-02' }))).toBe('SPEND.OVER_COMMITTED');
+    await expenditures.report(lead, pilot.id, { amountCents: 500, description: 'Drone detection sensors', spentOn: '2026-10-01' }, WORK);
+    expect(await codeOf(expenditures.report(lead, pilot.id, { amountCents: 1, description: 'One cent more', spentOn: '2026-10-02' }, WORK))).toBe('SPEND.OVER_COMMITTED');
 
     expect(world.pilots.get(pilot.id)!.spent_cents).toBe('500');
     expect(world.programmes.get(programme.id)!.spent_cents).toBe('500');

@@ -5,6 +5,8 @@ import { Roles } from '../auth/auth.decorators';
 import { PageQueryDto } from '../http/common.dto';
 import { Idempotent } from '../http/idempotency.interceptor';
 import { AgencyPageResponseDto, AgencyResponseDto, CreateAgencyRequestDto } from './agencies.dto';
+import { Work } from '../http/correlation';
+import type { WorkContext } from '@labgate/persistence';
 
 @ApiTags('agencies')
 @ApiBearerAuth()
@@ -16,8 +18,8 @@ export class AgenciesController {
   @Roles('admin')
   @Idempotent()
   @ApiCreatedResponse({ type: AgencyResponseDto })
-  create(@Body() body: CreateAgencyRequestDto): Promise<AgencyResponseDto> {
-    return this.agencies.create(body);
+  create(@Body() body: CreateAgencyRequestDto, @Work() work: WorkContext): Promise<AgencyResponseDto> {
+    return this.agencies.create(body, work);
   }
 
   @Get()

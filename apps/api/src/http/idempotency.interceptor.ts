@@ -4,9 +4,9 @@ import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { catchError, from, mergeMap, Observable, of, throwError } from 'rxjs';
-import { withCommitHook } from '@labgate/persistence';
 import { canonicalJson } from '@labgate/domain';
 import { AppError, IdempotencyService, Principal } from '@labgate/core';
+import { workOf } from './correlation';
 
 const KEY_FORMAT = /^[\x21-\x7e]{1,255}$/;
 /** Response headers that belong to the stored response and are replayed with it. */
@@ -57,13 +57,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
           void reply.header('idempotent-replayed', 'true');
           return of(claim.body);
         }
-        const handled = new Observable<unknown>((subscriber) =>
-          withCommitHook(
-            (tx, result) => this.idempotency.complete(userId, key, status, redact(result, secrets), {}, tx),
-            () => next.handle().subscribe(subscriber),
-          ),
-        );
-        return handled.pipe(
+        // The command's first transaction (opened with this request's work context) stores the response.
+        workOf(request).commitHook = (tx, result) => this.idempotency.complete(userId, key, status, redact(result, secrets), {}, tx);
+        return next.handle().pipe(
           mergeMap(async (body) => {
             const headers: Record<string, string> = {};
             for (const name of REPLAYED_HEADERS) {

@@ -6,6 +6,8 @@ import { IssuedTokenResponseDto, TokenRotationRequestDto } from '../users/users.
 import { PageOf, PageQueryDto } from '../http/common.dto';
 import { AssignmentPageResponseDto, AssignmentQueryDto } from '../reviews/reviews.dto';
 import { Caller } from '../auth/auth.decorators';
+import { Work } from '../http/correlation';
+import type { WorkContext } from '@labgate/persistence';
 
 export class MeResponseDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -39,8 +41,8 @@ export class MeController {
 
   @Post('token-rotation')
   @ApiCreatedResponse({ type: IssuedTokenResponseDto, description: 'A new API token, shown once; every earlier token of the caller is revoked' })
-  async rotateToken(@Caller() caller: Principal, @Body() body: TokenRotationRequestDto): Promise<IssuedTokenResponseDto> {
-    const issued = await this.users.rotateOwnToken(caller, body.expiresAt);
+  async rotateToken(@Caller() caller: Principal, @Body() body: TokenRotationRequestDto, @Work() work: WorkContext): Promise<IssuedTokenResponseDto> {
+    const issued = await this.users.rotateOwnToken(caller, work, body.expiresAt);
     this.auth.forget(caller.id);
     return issued;
   }

@@ -14,6 +14,8 @@ import { GateReviewPageResponseDto, SubmissionRequestDto, SubmissionResponseDto 
 import { Caller, Roles } from '../auth/auth.decorators';
 import { PageQueryDto, ParseIdPipe } from '../http/common.dto';
 import { Idempotent } from '../http/idempotency.interceptor';
+import { Work } from '../http/correlation';
+import type { WorkContext } from '@labgate/persistence';
 import {
   AuditPageResponseDto,
   AuditVerifyResponseDto,
@@ -53,8 +55,9 @@ export class PilotsController {
     @Caller() caller: Principal,
     @Body() body: CreatePilotRequestDto,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @Work() work: WorkContext,
   ): Promise<PilotResponseDto> {
-    const pilot = await this.pilots.create(caller, body);
+    const pilot = await this.pilots.create(caller, body, work);
     void reply.header('location', `/v1/pilots/${pilot.id}`);
     return withEtag(reply, pilot);
   }
@@ -85,11 +88,12 @@ export class PilotsController {
     @Headers('if-match') ifMatch: string | undefined,
     @Body() body: UpdatePilotRequestDto,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @Work() work: WorkContext,
   ): Promise<PilotResponseDto> {
     if (Object.keys(body).length === 0) {
       throw new AppError('REQUEST.INVALID', 'The PATCH body changes nothing', [{ field: '', message: 'give at least one editable field' }]);
     }
-    return withEtag(reply, await this.pilots.update(caller, id, ifMatch, body));
+    return withEtag(reply, await this.pilots.update(caller, id, ifMatch, body, work));
   }
 
   @Post(':id/withdrawal')
@@ -101,8 +105,9 @@ export class PilotsController {
     @Param('id', ParseIdPipe) id: string,
     @Body() body: WithdrawalRequestDto,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @Work() work: WorkContext,
   ): Promise<PilotResponseDto> {
-    return withEtag(reply, await this.withdrawals.withdraw(caller, id, body.lessonsLearned));
+    return withEtag(reply, await this.withdrawals.withdraw(caller, id, body.lessonsLearned, work));
   }
 
   @Post(':id/submissions')
@@ -113,8 +118,9 @@ export class PilotsController {
     @Caller() caller: Principal,
     @Param('id', ParseIdPipe) id: string,
     @Body() body: SubmissionRequestDto,
+    @Work() work: WorkContext,
   ): Promise<SubmissionResponseDto> {
-    return this.reviews.submit(caller, id, body);
+    return this.reviews.submit(caller, id, body, work);
   }
 
   @Get(':id/gate-reviews')
@@ -130,8 +136,9 @@ export class PilotsController {
     @Caller() caller: Principal,
     @Param('id', ParseIdPipe) id: string,
     @Body() body: CreateExpenditureRequestDto,
+    @Work() work: WorkContext,
   ): Promise<ExpenditureResponseDto> {
-    return this.expenditures.report(caller, id, body);
+    return this.expenditures.report(caller, id, body, work);
   }
 
   @Get(':id/expenditures')

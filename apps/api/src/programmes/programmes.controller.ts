@@ -5,6 +5,8 @@ import { Caller, Roles } from '../auth/auth.decorators';
 import { PageQueryDto, ParseIdPipe } from '../http/common.dto';
 import { Idempotent } from '../http/idempotency.interceptor';
 import { CreateProgrammeRequestDto, ProgrammePageResponseDto, ProgrammeResponseDto } from './programmes.dto';
+import { Work } from '../http/correlation';
+import type { WorkContext } from '@labgate/persistence';
 
 @ApiTags('programmes')
 @ApiBearerAuth()
@@ -16,8 +18,8 @@ export class ProgrammesController {
   @Roles('funder', 'admin')
   @Idempotent()
   @ApiCreatedResponse({ type: ProgrammeResponseDto })
-  create(@Caller() caller: Principal, @Body() body: CreateProgrammeRequestDto): Promise<ProgrammeResponseDto> {
-    return this.programmes.create(caller, body);
+  create(@Caller() caller: Principal, @Body() body: CreateProgrammeRequestDto, @Work() work: WorkContext): Promise<ProgrammeResponseDto> {
+    return this.programmes.create(caller, body, work);
   }
 
   @Get()

@@ -4,6 +4,8 @@ import { Principal, ReviewsService, SeatsService } from '@labgate/core';
 import { Caller, Roles } from '../auth/auth.decorators';
 import { ParseIdPipe } from '../http/common.dto';
 import { Idempotent } from '../http/idempotency.interceptor';
+import { Work } from '../http/correlation';
+import type { WorkContext } from '@labgate/persistence';
 import {
   AssignmentResponseDto,
   DecisionRequestDto,
@@ -30,8 +32,8 @@ export class GateReviewsController {
   @Post(':id/votes')
   @Idempotent()
   @ApiCreatedResponse({ type: VoteResponseDto })
-  vote(@Caller() caller: Principal, @Param('id', ParseIdPipe) id: string, @Body() body: VoteRequestDto): Promise<VoteResponseDto> {
-    return this.reviews.vote(caller, id, body);
+  vote(@Caller() caller: Principal, @Param('id', ParseIdPipe) id: string, @Body() body: VoteRequestDto, @Work() work: WorkContext): Promise<VoteResponseDto> {
+    return this.reviews.vote(caller, id, body, work);
   }
 
   @Post(':id/decision')
@@ -39,8 +41,8 @@ export class GateReviewsController {
   @HttpCode(200)
   @Idempotent()
   @ApiOkResponse({ type: GateReviewResponseDto })
-  decide(@Caller() caller: Principal, @Param('id', ParseIdPipe) id: string, @Body() body: DecisionRequestDto): Promise<GateReviewResponseDto> {
-    return this.reviews.decideEscalated(caller, id, body.outcome, body.rationale);
+  decide(@Caller() caller: Principal, @Param('id', ParseIdPipe) id: string, @Body() body: DecisionRequestDto, @Work() work: WorkContext): Promise<GateReviewResponseDto> {
+    return this.reviews.decideEscalated(caller, id, body.outcome, body.rationale, work);
   }
 }
 
@@ -54,8 +56,8 @@ export class AssignmentsController {
   @HttpCode(200)
   @Idempotent()
   @ApiOkResponse({ type: DeclineResponseDto })
-  decline(@Caller() caller: Principal, @Param('id', ParseIdPipe) id: string, @Body() body: DeclineRequestDto): Promise<DeclineResponseDto> {
-    return this.seats.decline(caller, id, body.reason);
+  decline(@Caller() caller: Principal, @Param('id', ParseIdPipe) id: string, @Body() body: DeclineRequestDto, @Work() work: WorkContext): Promise<DeclineResponseDto> {
+    return this.seats.decline(caller, id, body.reason, work);
   }
 
   @Post(':id/reassign')
@@ -63,7 +65,7 @@ export class AssignmentsController {
   @HttpCode(200)
   @Idempotent()
   @ApiOkResponse({ type: AssignmentResponseDto })
-  reassign(@Caller() caller: Principal, @Param('id', ParseIdPipe) id: string, @Body() body: ReassignRequestDto): Promise<AssignmentResponseDto> {
-    return this.seats.reassign(caller, id, body.reviewerId);
+  reassign(@Caller() caller: Principal, @Param('id', ParseIdPipe) id: string, @Body() body: ReassignRequestDto, @Work() work: WorkContext): Promise<AssignmentResponseDto> {
+    return this.seats.reassign(caller, id, body.reviewerId, work);
   }
 }

@@ -5,6 +5,8 @@ import { ParseIdPipe } from '../http/common.dto';
 import { Roles } from '../auth/auth.decorators';
 import { Idempotent } from '../http/idempotency.interceptor';
 import { CreatedUserResponseDto, CreateUserRequestDto, RevocationResponseDto, UserListQueryDto, UserPageResponseDto, UserResponseDto } from './users.dto';
+import { Work } from '../http/correlation';
+import type { WorkContext } from '@labgate/persistence';
 
 @ApiTags('users')
 @ApiBearerAuth()
@@ -19,15 +21,15 @@ export class UsersController {
   @Post()
   @Idempotent({ secrets: ['token'] })
   @ApiCreatedResponse({ type: CreatedUserResponseDto, description: 'The user, with its API token shown once' })
-  create(@Body() body: CreateUserRequestDto): Promise<CreatedUserResponseDto> {
-    return this.users.create(body);
+  create(@Body() body: CreateUserRequestDto, @Work() work: WorkContext): Promise<CreatedUserResponseDto> {
+    return this.users.create(body, work);
   }
 
   @Post(':id/token-revocation')
   @HttpCode(200)
   @ApiOkResponse({ type: RevocationResponseDto, description: 'Every live token of the user is revoked; every API process refuses them within a second' })
-  async revokeTokens(@Param('id', ParseIdPipe) id: string): Promise<RevocationResponseDto> {
-    const result = await this.users.revokeTokens(id);
+  async revokeTokens(@Param('id', ParseIdPipe) id: string, @Work() work: WorkContext): Promise<RevocationResponseDto> {
+    const result = await this.users.revokeTokens(id, work);
     this.auth.forget(id);
     return result;
   }
@@ -35,8 +37,8 @@ export class UsersController {
   @Post(':id/deactivation')
   @HttpCode(200)
   @ApiOkResponse({ type: UserResponseDto, description: 'The user can no longer sign in; their history stays' })
-  async deactivate(@Param('id', ParseIdPipe) id: string): Promise<UserResponseDto> {
-    const user = await this.users.deactivate(id);
+  async deactivate(@Param('id', ParseIdPipe) id: string, @Work() work: WorkContext): Promise<UserResponseDto> {
+    const user = await this.users.deactivate(id, work);
     this.auth.forget(id);
     return user;
   }

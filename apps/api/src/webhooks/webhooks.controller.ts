@@ -6,6 +6,8 @@ import { Principal, WEBHOOK_EVENTS, WebhooksService } from '@labgate/core';
 import { Caller, Roles } from '../auth/auth.decorators';
 import { PageOf, PageQueryDto, ParseIdPipe } from '../http/common.dto';
 import { Idempotent } from '../http/idempotency.interceptor';
+import { Work } from '../http/correlation';
+import type { WorkContext } from '@labgate/persistence';
 
 export class CreateWebhookRequestDto {
   @ApiProperty({ example: 'https://hooks.frontex.europa.eu/labgate', description: 'https on a public address (private or plain http only for hosts in WEBHOOK_ALLOW_HOSTS)' })
@@ -90,16 +92,21 @@ export class WebhooksController {
   @Post()
   @Idempotent({ secrets: ['secret'] })
   @ApiCreatedResponse({ type: CreatedWebhookResponseDto, description: 'The subscription and its signing secret (shown once; a replay answers without it)' })
-  async create(@Caller() caller: Principal, @Body() body: CreateWebhookRequestDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<CreatedWebhookResponseDto> {
-    const created = await this.webhooks.create(caller, body);
+  async create(
+    @Caller() caller: Principal,
+    @Body() body: CreateWebhookRequestDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Work() work: WorkContext,
+  ): Promise<CreatedWebhookResponseDto> {
+    const created = await this.webhooks.create(caller, body, work);
     void reply.header('location', `/v1/webhooks/${created.id}`);
     return created;
   }
 
   @Post(':id/secret-rotation')
   @ApiCreatedResponse({ type: RotatedSecretResponseDto })
-  rotate(@Param('id', ParseIdPipe) id: string): Promise<RotatedSecretResponseDto> {
-    return this.webhooks.rotateSecret(id);
+  rotate(@Param('id', ParseIdPipe) id: string, @Work() work: WorkContext): Promise<RotatedSecretResponseDto> {
+    return this.webhooks.rotateSecret(id, work);
   }
 
   @Delete(':id')
@@ -112,8 +119,8 @@ export class WebhooksController {
   @Post('deliveries/:id/redelivery')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: RedeliveryResponseDto, description: 'A failed delivery queued for another round of attempts' })
-  redeliver(@Param('id', ParseIdPipe) id: string): Promise<RedeliveryResponseDto> {
-    return this.webhooks.redeliver(id);
+  redeliver(@Param('id', ParseIdPipe) id: string, @Work() work: WorkContext): Promise<RedeliveryResponseDto> {
+    return this.webhooks.redeliver(id, work);
   }
 
   @Get()

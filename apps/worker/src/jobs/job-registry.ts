@@ -1,10 +1,12 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { DomainError } from '@labgate/domain';
-import { CORRELATION_ID_FORMAT, inJobSpan, runWithCorrelationId } from '@labgate/core';
+import { CORRELATION_ID_FORMAT, inJobSpan } from '@labgate/core';
+import type { WorkContext } from '@labgate/persistence';
 import { handlerProblems, isJobName, JobName, JobOf, JobOutcome } from '@labgate/queue';
 
-export type JobHandler<N extends JobName = JobName> = (data: JobOf<N>, job: Job<JobOf<N>>) => Promise<JobOutcome>;
+/** `work`: the job's correlation id, for the transactions it opens (the jobs they cause inherit it). */
+export type JobHandler<N extends JobName = JobName> = (data: JobOf<N>, job: Job<JobOf<N>>, work: WorkContext) => Promise<JobOutcome>;
 export type HandlerTable = { [N in JobName]?: JobHandler<N> };
 
 /** A service that handles some jobs. */
@@ -49,7 +51,7 @@ export class JobRegistry implements OnModuleInit {
       // Jobs this one causes (through the outbox) carry the same correlation id.
       const id = correlationId ?? `job-${job.id}`;
       const attributes = { 'labgate.correlation_id': id, 'messaging.message.id': job.id ?? '', 'messaging.destination.name': job.queueName };
-      return await inJobSpan(job.name, typeof traceparent === 'string' ? traceparent : undefined, attributes, () => runWithCorrelationId(id, () => handler(job.data, job)));
+      return await inJobSpan(job.name, typeof traceparent === 'string' ? traceparent : undefined, attributes, () => handler(job.data, job, { correlationId: id }));
     } catch (err) {
       // A domain refusal will refuse again on every retry: fail it now, keep it for inspection.
       if (err instanceof DomainError) throw new UnrecoverableError(`${err.code}: ${err.message}`);

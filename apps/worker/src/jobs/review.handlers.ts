@@ -15,10 +15,10 @@ export class ReviewHandlers extends JobHandlers {
 
   handlers(): HandlerTable {
     return {
-      [JobName.OpenReview]: ({ gateReviewId }) => this.workflow.openReview(gateReviewId),
-      [JobName.TallyReview]: ({ gateReviewId }) => this.workflow.tallyReview(gateReviewId, false),
-      [JobName.ReviewDeadline]: ({ gateReviewId }) => this.workflow.tallyReview(gateReviewId, true),
-      [JobName.RemindReviewers]: ({ gateReviewId }) => this.workflow.remindReviewers(gateReviewId),
+      [JobName.OpenReview]: ({ gateReviewId }, _job, work) => this.workflow.openReview(gateReviewId, work),
+      [JobName.TallyReview]: ({ gateReviewId }, _job, work) => this.workflow.tallyReview(gateReviewId, false, work),
+      [JobName.ReviewDeadline]: ({ gateReviewId }, _job, work) => this.workflow.tallyReview(gateReviewId, true, work),
+      [JobName.RemindReviewers]: ({ gateReviewId }, _job, work) => this.workflow.remindReviewers(gateReviewId, work),
       [JobName.CloseReviewTimers]: async ({ jobIds }) => {
         // Removing is a courtesy: a timer that fires anyway finds the review closed and skips.
         const queue = this.queues.get(QueueName.Reviews);

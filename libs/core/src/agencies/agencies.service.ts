@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AgenciesRepository, PG_UNIQUE_VIOLATION, pgCode, Transactor } from '@labgate/persistence';
+import { AgenciesRepository, PG_UNIQUE_VIOLATION, pgCode, Transactor, WorkContext } from '@labgate/persistence';
 import { AppError } from '../common/app-error';
 import { invalidCursor, Page, pageSize } from '../common/pagination';
 
@@ -15,10 +15,10 @@ export class AgenciesService {
     private readonly tx: Transactor,
   ) {}
 
-  async create(input: AgencyView): Promise<AgencyView> {
+  async create(input: AgencyView, work: WorkContext): Promise<AgencyView> {
     try {
       // In a transaction, so an Idempotency-Key's record commits with the agency.
-      await this.tx.run((tx) => this.agencies.insert(tx, { code: input.code, name: input.name }));
+      await this.tx.run((tx) => this.agencies.insert(tx, { code: input.code, name: input.name }), work);
     } catch (err) {
       if (pgCode(err) === PG_UNIQUE_VIOLATION) {
         throw new AppError('AGENCY.ALREADY_EXISTS', `Agency ${input.code} already exists`, [

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { JobName, JobOf } from '@labgate/queue';
-import { OutboxRepository, Tx } from '@labgate/persistence';
-import { currentCorrelationId } from '../common/request-context';
+import { OutboxRepository, Tx, txCorrelationId } from '@labgate/persistence';
 import { currentTraceparent } from '../common/tracing';
 
 /**
@@ -14,7 +13,8 @@ export class OutboxService {
   constructor(private readonly outbox: OutboxRepository) {}
 
   async enqueue<N extends JobName>(tx: Tx, name: N, payload: JobOf<N>, runAt?: Date): Promise<string> {
-    const correlationId = currentCorrelationId();
+    // The id of the request or job whose transaction this is (Transactor.run's context).
+    const correlationId = txCorrelationId(tx);
     // With tracing on, the job continues the trace of whatever wrote the row.
     const traceparent = currentTraceparent();
     const data = { ...payload, ...(correlationId ? { correlationId } : {}), ...(traceparent ? { traceparent } : {}) } as Record<string, unknown>;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { assertCents } from '@labgate/domain';
-import { ExpenditureRow, LedgerRepository, Transactor } from '@labgate/persistence';
+import { ExpenditureRow, LedgerRepository, Transactor, WorkContext } from '@labgate/persistence';
 import { AuditService } from '../audit/audit.service';
 import { Page, pageRequest, toPage } from '../common/pagination';
 import type { Principal } from '../common/principal';
@@ -38,7 +38,7 @@ export class ExpendituresService {
   ) {}
 
   /** The lead reports spend; the ledger refuses more than the pilot has committed. */
-  async report(lead: Principal, pilotId: string, input: { amountCents: number; description: string; spentOn: string }): Promise<ExpenditureView> {
+  async report(lead: Principal, pilotId: string, input: { amountCents: number; description: string; spentOn: string }, work: WorkContext): Promise<ExpenditureView> {
     assertCents(input.amountCents, 'amountCents');
     return this.tx.run(async (tx) => {
       const pilot = await this.pilots.findVisible(tx, lead, pilotId, true);
@@ -51,7 +51,7 @@ export class ExpendituresService {
         payload: { expenditureId: view.id, amountCents: view.amountCents, description: view.description, spentOn: view.spentOn },
       });
       return view;
-    });
+    }, work);
   }
 
   async list(viewer: Principal, pilotId: string, limit?: number, cursor?: string): Promise<Page<ExpenditureView>> {

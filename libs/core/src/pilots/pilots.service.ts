@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { checkNotProhibited, Compliance, formatPilotCode, Heilmeier, PilotDomain, requireLive, Stage } from '@labgate/domain';
-import { LedgerRepository, PG_FOREIGN_KEY_VIOLATION, pgCode, pgConstraint, PILOT_PROGRAMME_FOREIGN_KEY, PilotFields, PilotRow, PilotsRepository, ReviewsRepository, Transactor, Tx } from '@labgate/persistence';
+import { LedgerRepository, PG_FOREIGN_KEY_VIOLATION, pgCode, pgConstraint, PILOT_PROGRAMME_FOREIGN_KEY, PilotFields, PilotRow, PilotsRepository, ReviewsRepository, Transactor, Tx, WorkContext } from '@labgate/persistence';
 import { AgenciesService } from '../agencies/agencies.service';
 import { ComplianceTracker } from '../compliance/compliance-tracker.service';
 import { AuditService } from '../audit/audit.service';
@@ -37,7 +37,7 @@ export class PilotsService {
     private readonly compliance: ComplianceTracker,
   ) {}
 
-  async create(lead: Principal, input: PilotInput): Promise<PilotView> {
+  async create(lead: Principal, input: PilotInput, work: WorkContext): Promise<PilotView> {
     const partners = [...new Set(input.partnerAgencies)];
     await this.checkPartners(lead.agency, partners);
     checkPersonalData(input.personalData, input.dpiaRef);
@@ -83,7 +83,7 @@ export class PilotsService {
         head: null,
       });
       return pilot;
-    });
+    }, work);
   }
 
   async list(viewer: Principal, filter: PilotFilter): Promise<Page<PilotView>> {
@@ -98,7 +98,7 @@ export class PilotsService {
     return toPilotView(row);
   }
 
-  async update(lead: Principal, id: string, ifMatch: string | undefined, patch: PilotPatch): Promise<PilotView> {
+  async update(lead: Principal, id: string, ifMatch: string | undefined, patch: PilotPatch, work: WorkContext): Promise<PilotView> {
     if (ifMatch === undefined) {
       throw new AppError('PILOT.PRECONDITION_REQUIRED', 'PATCH needs an If-Match header with the ETag of the pilot you edited');
     }
@@ -145,7 +145,7 @@ export class PilotsService {
       await this.compliance.refresh(tx, updated);
       await this.audit.append(tx, { pilotId: id, actor: lead.id, action: 'pilot.edited', payload: { changes: dropUndefined(patch) } });
       return toPilotView(updated);
-    });
+    }, work);
   }
 
   /**

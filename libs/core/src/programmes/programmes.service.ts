@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { assertCents, remainingCents } from '@labgate/domain';
-import { LedgerRepository, ProgrammeRow, Transactor } from '@labgate/persistence';
+import { LedgerRepository, ProgrammeRow, Transactor, WorkContext } from '@labgate/persistence';
 import { AppError } from '../common/app-error';
 import { Page, pageRequest, toPage } from '../common/pagination';
 import type { Principal } from '../common/principal';
@@ -39,10 +39,10 @@ export class ProgrammesService {
     private readonly programmes: LedgerRepository,
   ) {}
 
-  async create(owner: Principal, input: { name: string; envelopeCents: number }): Promise<ProgrammeView> {
+  async create(owner: Principal, input: { name: string; envelopeCents: number }, work: WorkContext): Promise<ProgrammeView> {
     assertCents(input.envelopeCents, 'envelopeCents');
     // In a transaction, so an Idempotency-Key's record commits with the programme.
-    return toView(await this.tx.run((tx) => this.programmes.createProgramme(tx, { name: input.name, ownerId: owner.id, envelopeCents: input.envelopeCents })));
+    return toView(await this.tx.run((tx) => this.programmes.createProgramme(tx, { name: input.name, ownerId: owner.id, envelopeCents: input.envelopeCents }), work));
   }
 
   async get(id: string): Promise<ProgrammeView> {

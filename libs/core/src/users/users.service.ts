@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Role } from '@labgate/domain';
 import { generateApiToken, hashApiToken } from '../auth/tokens';
 import { AppError } from '../common/app-error';
-import { PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION, pgCode, Transactor, Tx, UserRow, UsersRepository } from '@labgate/persistence';
+import { PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION, pgCode, Transactor, Tx, UserRow, UsersRepository, WorkContext } from '@labgate/persistence';
 import type { Principal } from '../common/principal';
 import { Page, pageRequest, toPage } from '../common/pagination';
 
@@ -49,14 +49,14 @@ export class UsersService {
   ) {}
 
   /** Creates a user and its first API token; the token is returned here and never again. */
-  async create(input: CreateUserInput): Promise<UserView & { token: string }> {
+  async create(input: CreateUserInput, work: WorkContext): Promise<UserView & { token: string }> {
     const token = generateApiToken();
     const roles = [...new Set(input.roles)];
     try {
       return await this.tx.run(async (tx) => {
         const row = await this.users.insert(tx, { name: input.name, email: input.email, agency: input.agency, roles }, { hash: hashApiToken(token), expiresAt: expiry(input.tokenExpiresAt) });
         return { ...toView(row), token };
-      });
+      }, work);
     } catch (err) {
       if (pgCode(err) === PG_UNIQUE_VIOLATION) {
         throw new AppError('USER.ALREADY_EXISTS', `A user with e-mail ${input.email} already exists`, [
@@ -73,31 +73,31 @@ export class UsersService {
   }
 
   /** An admin revokes every token of a user; requests with them are refused within a second. */
-  async revokeTokens(userId: string): Promise<{ revoked: number }> {
+  async revokeTokens(userId: string, work: WorkContext): Promise<{ revoked: number }> {
     return this.tx.run(async (tx) => {
       await this.requireUser(tx, userId);
       return { revoked: await this.users.revokeTokens(tx, userId) };
-    });
+    }, work);
   }
 
   /** An admin deactivates a user: every token stops working, the user and their history stay. */
-  async deactivate(userId: string): Promise<UserView> {
+  async deactivate(userId: string, work: WorkContext): Promise<UserView> {
     return this.tx.run(async (tx) => {
       await this.requireUser(tx, userId);
       const row = await this.users.deactivate(tx, userId);
       await this.users.revokeTokens(tx, userId);
       return toView(row!);
-    });
+    }, work);
   }
 
   /** A user replaces their tokens with a new one (shown this once), optionally expiring. */
-  async rotateOwnToken(user: Principal, expiresAt?: string): Promise<IssuedToken> {
+  async rotateOwnToken(user: Principal, work: WorkContext, expiresAt?: string): Promise<IssuedToken> {
     const token = generateApiToken();
     const expires = expiry(expiresAt);
     await this.tx.run(async (tx) => {
       await this.users.revokeTokens(tx, user.id);
       await this.users.addToken(tx, user.id, { hash: hashApiToken(token), label: 'rotated', expiresAt: expires });
-    });
+    }, work);
     return { token, expiresAt: expires?.toISOString() ?? null };
   }
 

@@ -8,7 +8,7 @@ import { Webhook } from 'standardwebhooks';
 import { APP_CONFIG, type AppConfig } from '@labgate/config';
 import { SecretBox } from '../common/secret-box';
 import { checkTargetUrl, resolveTarget, TargetPolicy, TargetRefusedError } from './targets';
-import { DeliveryRow, PG_FOREIGN_KEY_VIOLATION, pgCode, Transactor, WebhooksRepository } from '@labgate/persistence';
+import { DeliveryRow, PG_FOREIGN_KEY_VIOLATION, pgCode, Transactor, WebhooksRepository, WorkContext } from '@labgate/persistence';
 import { JobName } from '@labgate/queue';
 import { OutboxService } from '../outbox/outbox.service';
 import { AppError } from '../common/app-error';
@@ -84,12 +84,12 @@ export class WebhooksService {
   }
 
   /** A subscription of an agency; its signing secret is made here and shown this once. */
-  async create(admin: Principal, input: { url: string; events: string[]; agency?: string }): Promise<CreatedWebhookView> {
+  async create(admin: Principal, input: { url: string; events: string[]; agency?: string }, work: WorkContext): Promise<CreatedWebhookView> {
     const url = checkTargetUrl(input.url, this.policy).toString();
     const secret = newSecret();
     try {
       // In a transaction, so an Idempotency-Key's record commits with the subscription.
-      const row = await this.tx.run((tx) => this.webhooks.insert(tx, { agency: input.agency ?? admin.agency, url, events: [...new Set(input.events)], secret: this.box.seal(secret), createdBy: admin.id }));
+      const row = await this.tx.run((tx) => this.webhooks.insert(tx, { agency: input.agency ?? admin.agency, url, events: [...new Set(input.events)], secret: this.box.seal(secret), createdBy: admin.id }), work);
       return { id: row.id, agency: row.agency_code, url: row.url, events: row.events, createdAt: row.created_at.toISOString(), deliveries: { pending: 0, delivered: 0, failed: 0 }, secret };
     } catch (err) {
       if (pgCode(err) === PG_FOREIGN_KEY_VIOLATION) {
@@ -100,9 +100,9 @@ export class WebhooksService {
   }
 
   /** A new secret, shown once; the previous one keeps signing (both signatures sent) for the overlap. */
-  async rotateSecret(id: string): Promise<{ id: string; secret: string; previousSecretExpiresAt: string }> {
+  async rotateSecret(id: string, work: WorkContext): Promise<{ id: string; secret: string; previousSecretExpiresAt: string }> {
     const secret = newSecret();
-    const rotated = await this.tx.run((tx) => this.webhooks.rotateSecret(tx, id, this.box.seal(secret), this.config.webhookSecretOverlapHours));
+    const rotated = await this.tx.run((tx) => this.webhooks.rotateSecret(tx, id, this.box.seal(secret), this.config.webhookSecretOverlapHours), work);
     if (!rotated) throw new AppError('RESOURCE.NOT_FOUND', `Webhook ${id} does not exist`);
     return { id, secret, previousSecretExpiresAt: rotated.previous_secret_expires_at.toISOString() };
   }
@@ -112,12 +112,12 @@ export class WebhooksService {
   }
 
   /** A failed (dead-lettered) delivery tried again from its first attempt. */
-  async redeliver(deliveryId: string): Promise<{ id: string; status: 'pending' }> {
+  async redeliver(deliveryId: string, work: WorkContext): Promise<{ id: string; status: 'pending' }> {
     const reset = await this.tx.run(async (tx) => {
       if (!(await this.webhooks.resetFailed(tx, deliveryId))) return false;
       await this.outbox.enqueue(tx, JobName.DeliverWebhook, { deliveryId });
       return true;
-    });
+    }, work);
     if (!reset) {
       const status = await this.webhooks.deliveryStatus(deliveryId);
       if (status === null) throw new AppError('RESOURCE.NOT_FOUND', `Delivery ${deliveryId} does not exist`);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { canSeeVote, checkOutcome, Outcome, requireGate, Scores, seatsFor, validateScores, requirePrerequisites, validateSubmission, voteContentHash } from '@labgate/domain';
 import { JobName } from '@labgate/queue';
-import { AssignmentStatus, Evidence, LockedReview, PoliciesRepository, ReviewsRepository, Transactor, Tx } from '@labgate/persistence';
+import { AssignmentStatus, Evidence, LockedReview, PoliciesRepository, ReviewsRepository, Transactor, Tx, WorkContext } from '@labgate/persistence';
 import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
 import { Page, pageRequest, toPage } from '../common/pagination';
@@ -38,7 +38,7 @@ export class ReviewsService {
    * policy snapshotted, the review opened with one seat per DESIGN rule; seat assignment,
    * notifications and timers follow on the queue.
    */
-  async submit(lead: Principal, pilotId: string, input: SubmissionInput): Promise<{ gateReviewId: string; gate: string; round: number; status: 'open' }> {
+  async submit(lead: Principal, pilotId: string, input: SubmissionInput, work: WorkContext): Promise<{ gateReviewId: string; gate: string; round: number; status: 'open' }> {
     return this.tx.run(async (tx) => {
       const pilot = await this.pilots.findVisible(tx, lead, pilotId, true);
       requireLead(pilot, lead);
@@ -65,7 +65,7 @@ export class ReviewsService {
       await this.audit.append(tx, { pilotId: pilot.id, actor: lead.id, action: 'gate.submitted', payload: { gateReviewId, gate, round, seats, ...evidence } });
       await this.outbox.enqueue(tx, JobName.OpenReview, { gateReviewId });
       return { gateReviewId, gate, round, status: 'open' as const };
-    });
+    }, work);
   }
 
   /**
@@ -87,7 +87,7 @@ export class ReviewsService {
   }
 
   /** Only the seat's assignee votes, once; each vote queues a tally. */
-  async vote(reviewer: Principal, gateReviewId: string, input: { recommendation: Outcome; scores: Scores; rationale: string }): Promise<VoteView> {
+  async vote(reviewer: Principal, gateReviewId: string, input: { recommendation: Outcome; scores: Scores; rationale: string }, work: WorkContext): Promise<VoteView> {
     return this.tx.run(async (tx) => {
       const locked = await this.reviews.lockForVote(tx, gateReviewId, reviewer);
       if (!locked) throw reviewNotFound(gateReviewId);
@@ -109,18 +109,18 @@ export class ReviewsService {
       });
       await this.outbox.enqueue(tx, JobName.TallyReview, { gateReviewId: review.id });
       return toVoteView(vote);
-    });
+    }, work);
   }
 
   /** A chair decides an escalated review, with a rationale (decide refuses what the rules forbid). */
-  async decideEscalated(chair: Principal, gateReviewId: string, outcome: Outcome, rationale: string): Promise<GateReviewView> {
+  async decideEscalated(chair: Principal, gateReviewId: string, outcome: Outcome, rationale: string, work: WorkContext): Promise<GateReviewView> {
     await this.tx.run(async (tx) => {
       const locked = await this.lockVisible(tx, chair, gateReviewId);
       if (locked.review.status !== 'escalated') {
         throw new AppError('GATE.NOT_ESCALATED', `The review is ${locked.review.status}; only escalated reviews are decided by a chair`);
       }
       await this.decisions.apply(tx, locked, outcome, rationale, chair.id);
-    });
+    }, work);
     return this.get(chair, gateReviewId);
   }
 

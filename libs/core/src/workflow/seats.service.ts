@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { canHoldSeat, DomainError, SeatContext, seatRule } from '@labgate/domain';
-import { AssignmentRow, LedgerRepository, LockedReview, ReviewsRepository, Transactor, Tx, UsersRepository } from '@labgate/persistence';
+import { AssignmentRow, LedgerRepository, LockedReview, ReviewsRepository, Transactor, Tx, UsersRepository, WorkContext } from '@labgate/persistence';
 import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
 import type { Principal } from '../common/principal';
@@ -24,7 +24,7 @@ export class SeatsService {
   ) {}
 
   /** Conflict of interest: the seat moves to the next eligible person, or waits for the chair. */
-  async decline(reviewer: Principal, assignmentId: string, reason: string): Promise<{ declined: AssignmentView; next: AssignmentView }> {
+  async decline(reviewer: Principal, assignmentId: string, reason: string, work: WorkContext): Promise<{ declined: AssignmentView; next: AssignmentView }> {
     return this.tx.run(async (tx) => {
       const { assignment, locked } = await this.lockAssignment(tx, reviewer, assignmentId);
       if (assignment.reviewer_id !== reviewer.id) throw new AppError('REVIEW.NOT_ASSIGNED', 'This seat is not yours to decline');
@@ -33,11 +33,11 @@ export class SeatsService {
       await this.audit.append(tx, { pilotId: locked.pilot.id, actor: reviewer.id, action: 'seat.declined', payload: { gateReviewId: locked.review.id, seat: assignment.seat, reason } });
       const next = await this.fillSeat(tx, locked, assignment.seat, null);
       return { declined: toAssignmentView(declined), next };
-    });
+    }, work);
   }
 
   /** A chair gives a seat to someone eligible (the lead never; one seat per person per review). */
-  async reassign(chair: Principal, assignmentId: string, reviewerId: string): Promise<AssignmentView> {
+  async reassign(chair: Principal, assignmentId: string, reviewerId: string, work: WorkContext): Promise<AssignmentView> {
     return this.tx.run(async (tx) => {
       const { assignment, locked } = await this.lockAssignment(tx, chair, assignmentId);
       if (locked.review.status !== 'open' || !['pending', 'unassigned'].includes(assignment.status)) throw wrongState(assignment, locked);
@@ -57,7 +57,7 @@ export class SeatsService {
       });
       await this.notifyAssigned(tx, locked, updated);
       return toAssignmentView(updated);
-    });
+    }, work);
   }
 
   /** Fills one seat (a new assignment row after a decline, or the unassigned row when opening). */

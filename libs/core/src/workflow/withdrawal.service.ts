@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { decideWithdrawal } from '@labgate/domain';
-import { Transactor } from '@labgate/persistence';
+import { Transactor, WorkContext } from '@labgate/persistence';
 import { AuditService } from '../audit/audit.service';
 import type { Principal } from '../common/principal';
 import { Ledger } from '../ledger/ledger.service';
@@ -22,7 +22,7 @@ export class WithdrawalService {
   ) {}
 
   /** The open review is cancelled; committed but unspent money goes back to the programme. */
-  async withdraw(lead: Principal, id: string, lessonsLearned: string): Promise<PilotView> {
+  async withdraw(lead: Principal, id: string, lessonsLearned: string, work: WorkContext): Promise<PilotView> {
     return this.tx.run(async (tx) => {
       const row = await this.pilots.findVisible(tx, lead, id, true);
       requireLead(row, lead);
@@ -40,6 +40,6 @@ export class WithdrawalService {
         data: { pilotCode: row.code, reason: 'withdrawn', releasedCents },
       });
       return toPilotView(await this.pilots.findVisible(tx, lead, id, false));
-    });
+    }, work);
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CastVote, tally, TallyResult } from '@labgate/domain';
 import { JobName, JobOutcome } from '@labgate/queue';
-import { ReviewRow, ReviewsRepository, Transactor } from '@labgate/persistence';
+import { ReviewRow, ReviewsRepository, Transactor, WorkContext } from '@labgate/persistence';
 import { EventsService } from '../notifications/events.service';
 import { OutboxService } from '../outbox/outbox.service';
 import { DecisionService } from './decision.service';
@@ -33,7 +33,7 @@ export class WorkflowService {
   ) {}
 
   /** Assigns every seat, notifies, and schedules the reminder and the deadline. */
-  async openReview(gateReviewId: string): Promise<JobOutcome> {
+  async openReview(gateReviewId: string, work: WorkContext): Promise<JobOutcome> {
     return this.tx.run(async (tx) => {
       const locked = await this.reviews.lock(tx, gateReviewId, null);
       if (!locked || locked.review.status !== 'open' || locked.review.seats_assigned_at) return 'skipped';
@@ -55,14 +55,14 @@ export class WorkflowService {
         data: { pilotCode: pilot.code, gate: review.gate, round: review.round, dueAt: review.due_at.toISOString() },
       });
       return 'success';
-    });
+    }, work);
   }
 
   /**
    * Tallies with the pure domain rule: after a vote (decides once every seat has voted) or at the
    * deadline (over the votes cast, with quorum, else escalation). Decides in the same transaction.
    */
-  async tallyReview(gateReviewId: string, atDeadline: boolean): Promise<JobOutcome> {
+  async tallyReview(gateReviewId: string, atDeadline: boolean, work: WorkContext): Promise<JobOutcome> {
     return this.tx.run(async (tx) => {
       const locked = await this.reviews.lock(tx, gateReviewId, null);
       if (!locked || locked.review.status !== 'open') return 'skipped';
@@ -86,11 +86,11 @@ export class WorkflowService {
       }
       await this.decisions.apply(tx, locked, result.outcome!, describe(result), 'policy', result);
       return 'success';
-    });
+    }, work);
   }
 
   /** Reminds those who hold a seat and have not voted yet. */
-  async remindReviewers(gateReviewId: string): Promise<JobOutcome> {
+  async remindReviewers(gateReviewId: string, work: WorkContext): Promise<JobOutcome> {
     return this.tx.run(async (tx) => {
       const locked = await this.reviews.lock(tx, gateReviewId, null);
       if (!locked || locked.review.status !== 'open') return 'skipped';
@@ -106,7 +106,7 @@ export class WorkflowService {
         data: { pilotCode: locked.pilot.code, gate: locked.review.gate, dueAt: locked.review.due_at.toISOString() },
       });
       return 'success';
-    });
+    }, work);
   }
 }
 

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { DataSource, EntityManager } from 'typeorm';
 import { faultPoint } from './fault-points';
 import { statementName } from '../prepared-statements';
@@ -10,14 +9,17 @@ export type Tx = EntityManager;
 /** Work that must commit with a command's effect (the Idempotency-Key's stored response). */
 export type CommitHook = (tx: Tx, result: unknown) => Promise<void>;
 
-const commitHooks = new AsyncLocalStorage<{ hook?: CommitHook }>();
-
 /**
- * Runs `fn` so that the first transaction it commits also runs `hook` with the command's result,
- * inside that transaction: the effect and its record commit together or not at all.
+ * What a transaction knows of the work that opened it, handed to Transactor.run: the request's
+ * or job's correlation id, which follows the work into the outbox rows it writes, and for a
+ * command sent with an Idempotency-Key the hook that stores its response. The first transaction
+ * that commits runs the hook (and clears it), so the effect and its record commit together or
+ * not at all. Passed explicitly rather than through an AsyncLocalStorage, whose promise hooks
+ * would tax every request of the process.
  */
-export function withCommitHook<T>(hook: CommitHook, fn: () => T): T {
-  return commitHooks.run({ hook }, fn);
+export interface WorkContext {
+  readonly correlationId?: string;
+  commitHook?: CommitHook;
 }
 
 /**
@@ -27,6 +29,7 @@ export function withCommitHook<T>(hook: CommitHook, fn: () => T): T {
  * read again (the head of a pilot's audit chain after an append).
  */
 class WriteBatch {
+  constructor(readonly context: WorkContext | undefined) {}
   /** By target, `table (columns)`: rows of parameter values. */
   readonly inserts = new Map<string, unknown[][]>();
   readonly memo = new Map<string, unknown>();
@@ -46,7 +49,7 @@ const batches = new WeakMap<Tx, WriteBatch>();
 export async function insertAtCommit(tx: Tx, table: string, columns: readonly string[], values: unknown[]): Promise<void> {
   const batch = batches.get(tx);
   // Outside Transactor.run: a batch of this one row, written now.
-  const into = batch ?? new WriteBatch();
+  const into = batch ?? new WriteBatch(undefined);
   const target = `${table} (${columns.join(', ')})`;
   const rows = into.inserts.get(target);
   if (rows) rows.push(values);
@@ -62,6 +65,11 @@ export function txMemo<T>(tx: Tx, key: string): T | undefined {
 
 export function setTxMemo(tx: Tx, key: string, value: unknown): void {
   batches.get(tx)?.memo.set(key, value);
+}
+
+/** The correlation id of the work that opened `tx` (undefined outside Transactor.run, or when it gave none). */
+export function txCorrelationId(tx: Tx): string | undefined {
+  return batches.get(tx)?.context?.correlationId;
 }
 
 async function flush(tx: Tx, batch: WriteBatch): Promise<void> {
@@ -81,15 +89,15 @@ async function flush(tx: Tx, batch: WriteBatch): Promise<void> {
 export class Transactor {
   constructor(private readonly db: DataSource) {}
 
-  run<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+  /** `context`: the work's correlation id and commit hook; leave it out only for work no request or job asked for. */
+  run<T>(work: (tx: Tx) => Promise<T>, context?: WorkContext): Promise<T> {
     return this.db.transaction(async (tx) => {
-      const batch = new WriteBatch();
+      const batch = new WriteBatch(context);
       batches.set(tx, batch);
       const result = await work(tx);
-      const pending = commitHooks.getStore();
-      const hook = pending?.hook;
+      const hook = context?.commitHook;
       if (hook) {
-        pending.hook = undefined;
+        context.commitHook = undefined;
         await hook(tx, result);
       }
       await flush(tx, batch);
