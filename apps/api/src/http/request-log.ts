@@ -36,7 +36,10 @@ export function apiLoggerOptions(config: AppConfig): Options {
 export function requestLogger(root: Logger): (request: FastifyRequest, reply: FastifyReply) => void {
   const log = pinoHttp<IncomingMessage, ServerResponse>({ logger: root, serializers: { req: requestForLog } });
   return (request, reply) => {
-    // The raw request already carries Fastify's id (genReqId sets both), so pino-http logs under it.
-    if (!UNLOGGED_ROUTES.has(request.routeOptions.url ?? '')) log(request.raw, reply.raw);
+    // Request lines are written at info: below that level (LOG_LEVEL=warn) there is nothing to set up.
+    if (!root.isLevelEnabled('info') || UNLOGGED_ROUTES.has(request.routeOptions.url ?? '')) return;
+    // pino-http logs under the raw request's id: Fastify's, which is the correlation id.
+    (request.raw as IncomingMessage & { id?: string }).id = request.id;
+    log(request.raw, reply.raw);
   };
 }
