@@ -7,6 +7,8 @@ import { pipeline, Transform } from 'node:stream';
 import { PILOT_DOMAINS, type PilotDomain } from '@labgate/domain';
 import { AppError, isChartName, PortfolioCsvRowView, type Principal, renderChart, ReportsService } from '@labgate/core';
 import { Caller, Roles } from '../auth/auth.decorators';
+import { Work } from '../http/correlation';
+import type { WorkContext } from '@labgate/persistence';
 
 export class PortfolioQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'One programme; absent: every programme' })
@@ -63,6 +65,7 @@ export class ReportsController {
     @Caller() caller: Principal,
     @Query() query: PortfolioQueryDto,
     @Headers('accept') accept: string | undefined,
+    @Work() work: WorkContext,
   ): Promise<unknown> {
     const wantsCsv = query.format === 'csv' || (query.format === undefined && /\btext\/csv\b/.test(accept ?? '') && !/application\/json/.test(accept ?? ''));
     if (!wantsCsv) return this.reports.portfolio(caller, query);
@@ -80,7 +83,8 @@ export class ReportsController {
     // RFC 4180 (CRLF, quoting) and formula-safe cells (a leading =, +, -, @, tab or CR gets a ').
     const csv = stringify({ header: true, columns: CSV_COLUMNS, escape_formulas: true, record_delimiter: 'windows' });
     const body = pipeline(rows, toRecord, csv, (err) => {
-      if (err) this.logger.error(`CSV export failed: ${err.message}`);
+      // Under the request's correlation id, like the problem bodies' log lines.
+      if (err) this.logger.error({ err, correlationId: work.correlationId }, 'CSV export failed');
     });
     const day = scope.asOf.toISOString().slice(0, 10);
     return new StreamableFile(body, { type: 'text/csv; charset=utf-8', disposition: `attachment; filename="labgate-portfolio-${day}.csv"` });
