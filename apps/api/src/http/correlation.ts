@@ -32,5 +32,9 @@ export function workOf(request: FastifyRequest): WorkContext {
   return work;
 }
 
+export function workOfContext(_data: unknown, ctx: ExecutionContext): WorkContext {
+  return workOf(ctx.switchToHttp().getRequest<FastifyRequest>());
+}
+
 /** The request's work context (workOf), for a command that opens a transaction. */
-export const Work = createParamDecorator((_data: unknown, ctx: ExecutionContext): WorkContext => workOf(ctx.switchToHttp().getRequest<FastifyRequest>()));
+export const Work = createParamDecorator(workOfContext);
