@@ -61,6 +61,7 @@ interface Cost {
   dbCpu: number;
   dbBackground: number;
   roundTrips: number;
+  statementCount: number;
   /** Bytes the API allocated per request, and the share of the run's wall time its GC paused it. */
   allocated: number;
   gcShare: number;
@@ -68,7 +69,7 @@ interface Cost {
   statements: Array<{ text: string; perRequest: number }>;
 }
 
-type QueryCounts = { total: number; byText: Record<string, number> };
+type QueryCounts = { total: number; roundTrips: number; byText: Record<string, number> };
 
 async function queriesSoFar(api: HttpProcess, file: string): Promise<QueryCounts> {
   rmSync(file, { force: true });
@@ -115,6 +116,7 @@ async function cost(route: string, api: HttpProcess, countFile: string, run: Run
   // process) has had a moment to catch up with the run's last collections.
   const gcAfter = collectionsSoFar(api);
   const queries = queriesAfter.total - queriesBefore.total;
+  const roundTrips = queriesAfter.roundTrips - queriesBefore.roundTrips;
   const n = result.responses;
   const statements = Object.entries(queriesAfter.byText)
     .map(([text, count]) => ({ text, perRequest: (count - (queriesBefore.byText[text] ?? 0)) / n }))
@@ -128,7 +130,8 @@ async function cost(route: string, api: HttpProcess, countFile: string, run: Run
     apiSystem: us(apiAfter.system - apiBefore.system),
     dbCpu: us(dbAfter.backends - dbBefore.backends),
     dbBackground: us(dbAfter.background - dbBefore.background),
-    roundTrips: queries / n,
+    roundTrips: roundTrips / n,
+    statementCount: queries / n,
     allocated: (gcAfter.allocated - gcBefore.allocated) / n,
     gcShare: (gcAfter.pausedMs - gcBefore.pausedMs) / (result.seconds * 1000),
     failures: n - result.ok,
@@ -202,12 +205,12 @@ async function main(): Promise<void> {
     const pad = (s: string, n: number) => s.padEnd(n);
     const num = (x: number, d = 0) => x.toFixed(d).padStart(9);
     console.log(
-      `${pad('route', 32)}${'req/s'.padStart(9)}${'API usr'.padStart(9)}${'API sys'.padStart(9)}${'DB cpu'.padStart(9)}${'DB bg'.padStart(9)}${'SQL rt'.padStart(9)}${'alloc kB'.padStart(9)}${'GC %'.padStart(9)}` +
-        '  (µs per request; SQL round trips and kB allocated by the API per request; share of wall time the API paused for GC)',
+      `${pad('route', 32)}${'req/s'.padStart(9)}${'API usr'.padStart(9)}${'API sys'.padStart(9)}${'DB cpu'.padStart(9)}${'DB bg'.padStart(9)}${'SQL rt'.padStart(9)}${'SQL st'.padStart(9)}${'alloc kB'.padStart(9)}${'GC %'.padStart(9)}` +
+        '  (µs per request; SQL round trips, statements and kB allocated by the API per request; share of wall time the API paused for GC)',
     );
     for (const c of costs) {
       console.log(
-        `${pad(c.route, 32)}${num(c.rps)}${num(c.apiUser)}${num(c.apiSystem)}${num(c.dbCpu)}${num(c.dbBackground)}${num(c.roundTrips, 2)}${num(c.allocated / 1024, 1)}${num(c.gcShare * 100, 1)}${c.failures ? `  ${c.failures} failed` : ''}`,
+        `${pad(c.route, 32)}${num(c.rps)}${num(c.apiUser)}${num(c.apiSystem)}${num(c.dbCpu)}${num(c.dbBackground)}${num(c.roundTrips, 2)}${num(c.statementCount, 2)}${num(c.allocated / 1024, 1)}${num(c.gcShare * 100, 1)}${c.failures ? `  ${c.failures} failed` : ''}`,
       );
     }
     console.log('\nStatements per request (0.05 and more):');

@@ -90,4 +90,72 @@ describe('write batch: rows inserted at commit', () => {
     expect(txMemo(ds.manager, 'k')).toBeUndefined();
   });
 
+  describe('the pipelined transaction (BEGIN sent with the first statement, the batch with COMMIT)', () => {
+    type PoolClient = { pipeline: boolean };
+    const idleClients = (): PoolClient[] => (ds.driver as unknown as { master: { _idle: Array<{ client: PoolClient }> } }).master._idle.map((i) => i.client);
+
+    it('runs every statement of the work inside one transaction, BEGIN first', async () => {
+      const ids = await tx.run(async (t) => {
+        const [a] = await t.query('SELECT pg_current_xact_id()::text AS id, now() = statement_timestamp() AS fresh');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        const [b] = await t.query('SELECT pg_current_xact_id()::text AS id, now() = statement_timestamp() AS fresh');
+        return [a, b] as Array<{ id: string; fresh: boolean }>;
+      });
+      // In autocommit each statement would get its own transaction id and now() would be its own start.
+      expect(ids[0]!.id).toBe(ids[1]!.id);
+      expect(ids[1]!.fresh).toBe(false);
+    });
+
+    it('rolls back what the work wrote itself when the batch sent with COMMIT is refused', async () => {
+      const name = `${job}.direct-then-refused`;
+      const id = randomUUID();
+      await expect(
+        tx.run(async (t) => {
+          await t.query('INSERT INTO outbox (id, job_name, payload) VALUES ($1, $2, $3)', [randomUUID(), name, '{}']);
+          await insertAtCommit(t, 'outbox', ['id', 'job_name', 'payload', 'run_at'], [id, name, '{}', null]);
+          await insertAtCommit(t, 'outbox', ['id', 'job_name', 'payload', 'run_at'], [id, name, '{}', null]);
+        }),
+      ).rejects.toThrow(/duplicate key/);
+      expect(await count(name)).toBe(0);
+    });
+
+    it('fails cleanly when the work throws before its first statement (BEGIN still unanswered)', async () => {
+      await expect(tx.run(() => Promise.reject(new Error('refused before any statement')))).rejects.toThrow('refused before any statement');
+      const name = `${job}.after-early-failure`;
+      await tx.run((t) => outbox.insert(t, name, {}, null));
+      expect(await count(name)).toBe(1);
+    });
+
+    it('gives connections back to the pool out of pipeline mode, so a cursor (the CSV export) still works', async () => {
+      await Promise.all(Array.from({ length: 12 }, (_, i) => tx.run((t) => t.query('SELECT $1::int AS i', [i]))));
+      expect(idleClients().length).toBeGreaterThan(0);
+      expect(idleClients().every((c) => c.pipeline === false)).toBe(true);
+      const runner = ds.createQueryRunner('slave');
+      try {
+        const stream = await runner.stream('SELECT g AS n FROM generate_series(1, 2500) AS g');
+        let rows = 0;
+        for await (const _row of stream) rows++;
+        expect(rows).toBe(2500);
+      } finally {
+        await runner.release();
+      }
+    });
+
+    it('discards a connection whose transaction was cut, and the next transaction gets a sound one', async () => {
+      const name = `${job}.after-cut`;
+      let pid = 0;
+      await expect(
+        tx.run(async (t) => {
+          [{ pid }] = await t.query('SELECT pg_backend_pid() AS pid');
+          await outbox.insert(t, name, { lost: true }, null);
+          await t.query('SELECT pg_terminate_backend(pg_backend_pid())');
+        }),
+      ).rejects.toThrow();
+      expect(pid).toBeGreaterThan(0);
+      for (let i = 0; i < 4; i++) await tx.run((t) => outbox.insert(t, name, { i }, null));
+      const rows: Array<{ payload: { lost?: boolean } }> = await ds.query('SELECT payload FROM outbox WHERE job_name = $1', [name]);
+      expect(rows).toHaveLength(4);
+      expect(rows.some((r) => r.payload.lost)).toBe(false);
+    });
+  });
 });
