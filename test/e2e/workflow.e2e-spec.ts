@@ -275,11 +275,16 @@ describe('queued review workflow (API + worker + Postgres + Redis)', () => {
     expectProblem(await api.http.post(url).set(voter.auth).send({ recommendation: 'fund', scores: { ...GOOD, impact: 4.25 }, rationale: 'x' }), 400);
     expectProblem(await api.http.post(url).set(voter.auth).send({ recommendation: 'fund', scores: { ...GOOD, impact: 6 }, rationale: 'x' }), 400);
     expectProblem(await api.http.post(url).set(voter.auth).send({ recommendation: 'fund', scores: GOOD }), 400);
-    expect((await api.http.post(url).set(voter.auth).send({ recommendation: 'fund', scores: GOOD, rationale: 'Solid.' })).status).toBe(201);
+    const cast201 = await api.http.post(url).set(voter.auth).send({ recommendation: 'fund', scores: { excellence: 4.5, impact: 3, implementation: 0.5 }, rationale: 'Solid.' });
+    expect(cast201.status).toBe(201);
     expectProblem(await api.http.post(url).set(voter.auth).send({ recommendation: 'fund', scores: GOOD, rationale: 'Twice.' }), 409, 'VOTE.DUPLICATE');
 
-    // Votes so far are shown to chairs and funders, not to the lead.
-    expect((await getReview(api, cast, review.id)).votes).toHaveLength(1);
+    // Votes so far are shown to chairs and funders, not to the lead; the 201's body is the stored
+    // vote (the vote is written with the commit, its id and time made before it).
+    expect((await getReview(api, cast, review.id)).votes).toEqual([cast201.body]);
+    expect(cast201.body).toEqual(expect.objectContaining({ seat: seat.seat, reviewerId: voter.id, scores: { excellence: 4.5, impact: 3, implementation: 0.5 }, rationale: 'Solid.' }));
+    const [stored] = await api.db.query('SELECT v.id, v.created_at, a.status FROM votes v JOIN assignments a ON a.id = v.assignment_id WHERE v.gate_review_id = $1', [review.id]);
+    expect({ id: stored.id, createdAt: stored.created_at.toISOString(), seat: stored.status }).toEqual({ id: cast201.body.id, createdAt: cast201.body.createdAt, seat: 'voted' });
     const asLead = await api.http.get(`/v1/gate-reviews/${review.id}`).set(cast.lead.auth);
     expect(asLead.status).toBe(200);
     expect(asLead.body.votes).toBeUndefined();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, insertAtCommit, OutboxRepository, setTxMemo, Transactor, txMemo } from '@labgate/persistence';
+import { dataSourceOptions, insertAtCommit, OutboxRepository, setTxMemo, statementAtCommit, Transactor, txMemo } from '@labgate/persistence';
 
 /**
  * Rows a transaction appends and never reads back (audit links, outbox rows) are written in one
@@ -156,6 +156,38 @@ describe('write batch: rows inserted at commit', () => {
       const rows: Array<{ payload: { lost?: boolean } }> = await ds.query('SELECT payload FROM outbox WHERE job_name = $1', [name]);
       expect(rows).toHaveLength(4);
       expect(rows.some((r) => r.payload.lost)).toBe(false);
+    });
+
+    it('sends the statements left for the commit before the rows, in order, and commits them with the rest', async () => {
+      const name = `${job}.at-commit`;
+      const id = randomUUID();
+      const inside = await tx.run(async (t) => {
+        await statementAtCommit(t, 'INSERT INTO outbox (id, job_name, payload) VALUES ($1, $2, $3)', [id, name, '{"n":1}']);
+        await statementAtCommit(t, `UPDATE outbox SET payload = '{"n":2}' WHERE id = $1`, [id]);
+        await insertAtCommit(t, 'outbox', ['id', 'job_name', 'payload', 'run_at'], [randomUUID(), name, '{"n":3}', null]);
+        return Number((await t.query('SELECT count(*)::int AS n FROM outbox WHERE job_name = $1', [name]))[0].n);
+      });
+      expect(inside).toBe(0);
+      const rows: Array<{ payload: { n: number } }> = await ds.query(`SELECT payload FROM outbox WHERE job_name = $1 ORDER BY payload->>'n'`, [name]);
+      expect(rows.map((r) => r.payload.n)).toEqual([2, 3]);
+    });
+
+    it('fails the whole transaction with the error of a refused statement left for the commit', async () => {
+      const name = `${job}.at-commit-refused`;
+      await expect(
+        tx.run(async (t) => {
+          await t.query('INSERT INTO outbox (id, job_name, payload) VALUES ($1, $2, $3)', [randomUUID(), name, '{}']);
+          await statementAtCommit(t, 'INSERT INTO outbox (id, job_name, payload) VALUES ($1, $2, NULL)', [randomUUID(), name]);
+          await insertAtCommit(t, 'outbox', ['id', 'job_name', 'payload', 'run_at'], [randomUUID(), name, '{}', null]);
+        }),
+      ).rejects.toThrow(/null value in column "payload"/);
+      expect(await count(name)).toBe(0);
+    });
+
+    it('runs a statement left for the commit at once outside Transactor.run', async () => {
+      const name = `${job}.at-commit-direct`;
+      await statementAtCommit(ds.manager, 'INSERT INTO outbox (id, job_name, payload) VALUES ($1, $2, $3)', [randomUUID(), name, '{}']);
+      expect(await count(name)).toBe(1);
     });
   });
 });

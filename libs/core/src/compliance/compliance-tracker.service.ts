@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { gateForStage, missingPrerequisites } from '@labgate/domain';
+import { Gate, gateForStage, GatePolicy, missingPrerequisites } from '@labgate/domain';
 import { ComplianceRepository, PilotRow, PoliciesRepository, Tx } from '@labgate/persistence';
 
 /**
@@ -14,12 +14,15 @@ export class ComplianceTracker {
     private readonly policies: PoliciesRepository,
   ) {}
 
-  /** `created`: the pilot was inserted in this transaction, so it has no block to read. */
-  async refresh(tx: Tx, pilot: Pick<PilotRow, 'id' | 'domain' | 'stage' | 'compliance'>, created = false): Promise<void> {
+  /**
+   * `created`: the pilot was inserted in this transaction, so it has no block to read.
+   * `known`: a gate's policy the caller read in this transaction already (used for that gate only).
+   */
+  async refresh(tx: Tx, pilot: Pick<PilotRow, 'id' | 'domain' | 'stage' | 'compliance'>, created = false, known?: { gate: Gate; policy: GatePolicy }): Promise<void> {
     const gate = gateForStage(pilot.stage);
-    const missing = gate
-      ? missingPrerequisites({ domain: pilot.domain, compliance: pilot.compliance ?? {} }, gate, (await this.policies.find(gate, tx)).policy.prerequisites).map((m) => m.field)
-      : [];
+    const policy = gate && known?.gate === gate ? known.policy : gate ? (await this.policies.find(gate, tx)).policy : undefined;
+    const prerequisites = policy?.prerequisites;
+    const missing = gate ? missingPrerequisites({ domain: pilot.domain, compliance: pilot.compliance ?? {} }, gate, prerequisites).map((m) => m.field) : [];
     const open = created ? null : await this.blocks.openBlock(tx, pilot.id);
     // Still blocked at the same gate (perhaps for fewer items): the stretch goes on.
     if (open && gate === open.gate && missing.length > 0) return;

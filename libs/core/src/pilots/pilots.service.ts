@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { checkNotProhibited, Compliance, formatPilotCode, Heilmeier, PilotDomain, requireLive, Stage } from '@labgate/domain';
+import { checkNotProhibited, Compliance, formatPilotCode, gateForStage, Heilmeier, PilotDomain, requireLive, Stage } from '@labgate/domain';
 import { LedgerRepository, PG_FOREIGN_KEY_VIOLATION, pgCode, pgConstraint, PILOT_PROGRAMME_FOREIGN_KEY, PilotFields, PilotRow, PilotsRepository, ReviewsRepository, Transactor, Tx, WorkContext } from '@labgate/persistence';
 import { AgenciesService } from '../agencies/agencies.service';
 import { ComplianceTracker } from '../compliance/compliance-tracker.service';
@@ -47,8 +47,10 @@ export class PilotsService {
     const year = new Date().getUTCFullYear();
     const number = await this.pilots.nextCodeNumber(year);
     return this.tx.run(async (tx) => {
-      // The programme's foreign key is the check that it exists: no read before the insert.
-      const row = await this.pilots
+      // The programme's foreign key is the check that it exists: no read before the insert. The
+      // policy of the gate a proposal goes to next comes back with the insert.
+      const nextGate = gateForStage('proposal');
+      const { row, nextGatePolicy } = await this.pilots
         .insert(tx, {
           ...input,
           compliance,
@@ -57,13 +59,13 @@ export class PilotsService {
           code: formatPilotCode(year, number),
           leadAgency: lead.agency,
           leadId: lead.id,
-        })
+        }, nextGate)
         .catch((err: unknown) => {
           if (pgCode(err) === PG_FOREIGN_KEY_VIOLATION && pgConstraint(err) === PILOT_PROGRAMME_FOREIGN_KEY) throw programmeUnknown(input.programmeId);
           throw err;
         });
       const pilot = toPilotView(row);
-      await this.compliance.refresh(tx, row, true);
+      await this.compliance.refresh(tx, row, true, nextGate && nextGatePolicy ? { gate: nextGate, policy: nextGatePolicy } : undefined);
       await this.audit.append(tx, {
         pilotId: pilot.id,
         actor: lead.id,

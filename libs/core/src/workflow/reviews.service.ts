@@ -91,13 +91,14 @@ export class ReviewsService {
     return this.tx.run(async (tx) => {
       const locked = await this.reviews.lockForVote(tx, gateReviewId, reviewer);
       if (!locked) throw reviewNotFound(gateReviewId);
-      const { review, pilot, seat, auditHead } = locked;
+      const { review, pilot, seat, auditHead, now } = locked;
       if (!seat) throw new AppError('REVIEW.NOT_ASSIGNED', 'You hold no seat on this review');
       if (seat.status === 'voted') throw new AppError('VOTE.DUPLICATE', `You already voted on the ${seat.seat} seat`);
       if (review.status !== 'open' || seat.status !== 'pending') throw new AppError('GATE.NOT_OPEN', `The review is ${review.status}; votes are closed`);
       checkOutcome(review.gate, input.recommendation, 'recommendation');
       validateScores(input.scores);
-      const vote = await this.reviews.castVote(tx, seat, input);
+      // Sent with the commit: everything it depends on was checked above, under the review's lock.
+      const vote = await this.reviews.castVote(tx, seat, input, now);
       await this.audit.append(tx, {
         pilotId: pilot.id,
         actor: reviewer.id,

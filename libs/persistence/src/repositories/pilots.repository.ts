@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { Compliance, Heilmeier, PilotDomain, Sensitivity, Stage } from '@labgate/domain';
+import type { Compliance, Gate, GatePolicy, Heilmeier, PilotDomain, Sensitivity, Stage } from '@labgate/domain';
 import { keysetCondition, PageRequest } from './keyset';
 import { rowColumns } from './row-columns';
 import { preparedQuery, Tx, updateReturning } from './tx';
@@ -88,9 +88,17 @@ export class PilotsRepository {
     return row!.last;
   }
 
-  async insert(tx: Tx, pilot: PilotFields & { code: string; leadAgency: string; leadId: string }): Promise<PilotRow> {
-    // Its history starts with it: the proposal interval, in the same statement.
-    const [row]: PilotRow[] = await tx.query(
+  /**
+   * A new pilot, with its history's start (the proposal interval) in the same statement, and the
+   * current policy of `nextGate` (the gate a proposal goes to next) read with it for the
+   * compliance check: null when that gate has no policy row.
+   */
+  async insert(
+    tx: Tx,
+    pilot: PilotFields & { code: string; leadAgency: string; leadId: string },
+    nextGate: Gate | null,
+  ): Promise<{ row: PilotRow; nextGatePolicy: GatePolicy | null }> {
+    const [found]: Array<PilotRow & { next_gate_policy?: GatePolicy | null }> = await tx.query(
       `WITH p AS (
          INSERT INTO pilots (code, title, summary, domain, lead_agency, lead_id, partner_agencies, programme_id,
             trl_current, trl_target, trl_initial, budget_requested_cents, personal_data, dpia_ref, sensitivity, heilmeier, compliance)
@@ -99,14 +107,15 @@ export class PilotsRepository {
        ), proposal AS (
          INSERT INTO stage_intervals (pilot_id, stage, entered_at, trl) SELECT id, 'proposal', created_at, trl_current FROM p
        )
-       SELECT ${pilotColumns('p')} FROM p`,
+       SELECT ${pilotColumns('p')}, (SELECT policy FROM gate_policies WHERE gate = $17) AS next_gate_policy FROM p`,
       [
         pilot.code, pilot.title, pilot.summary, pilot.domain, pilot.leadAgency, pilot.leadId, pilot.partnerAgencies, pilot.programmeId,
         pilot.trl.current, pilot.trl.target, pilot.budgetRequestedCents, pilot.personalData, pilot.dpiaRef, pilot.sensitivity,
-        JSON.stringify(pilot.heilmeier), JSON.stringify(pilot.compliance),
+        JSON.stringify(pilot.heilmeier), JSON.stringify(pilot.compliance), nextGate,
       ],
     );
-    return row!;
+    const { next_gate_policy: nextGatePolicy, ...row } = found!;
+    return { row, nextGatePolicy: nextGatePolicy ?? null };
   }
 
   async update(tx: Tx, id: string, pilot: PilotFields): Promise<PilotRow> {

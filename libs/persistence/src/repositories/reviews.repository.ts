@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Gate, GatePolicy, Outcome, Scores, SeatRule, TallyResult } from '@labgate/domain';
 import { keysetCondition, PageRequest } from './keyset';
 import { rowColumns } from './row-columns';
 import { pilotColumns, PilotRow } from './pilots.repository';
-import { Tx, updateReturning } from './tx';
+import { statementAtCommit, Tx, updateReturning } from './tx';
 import { pilotVisibilitySql, Viewer } from './visibility';
 
 export type ReviewStatus = 'open' | 'escalated' | 'decided' | 'cancelled';
@@ -113,14 +114,16 @@ export class ReviewsRepository {
   /**
    * lock() for a vote: with the review's row, the voter's seat on it and the head of the pilot's
    * audit chain, read in the statement that locks the review (after the pilot's lock, which every
-   * writer of the chain and the seats holds first): two statements where there were four.
+   * writer of the chain and the seats holds first): two statements where there were four. `now`:
+   * the transaction's time at the precision of the tables' timestamps (what now() stores).
    */
-  async lockForVote(tx: Tx, gateReviewId: string, voter: Viewer & { id: string }): Promise<(LockedReview & { seat: AssignmentRow | null; auditHead: { seq: number; hash: string } | null }) | null> {
+  async lockForVote(tx: Tx, gateReviewId: string, voter: Viewer & { id: string }): Promise<(LockedReview & { seat: AssignmentRow | null; auditHead: { seq: number; hash: string } | null; now: Date }) | null> {
     const pilot = await this.lockPilotOf(tx, gateReviewId, voter);
     if (!pilot) return null;
     // The voter's seat, whatever became of it after they were seated.
     const [row]: Array<ReviewRow & Record<string, unknown>> = await tx.query(
-      `SELECT r.*, ${ASSIGNMENT_COLUMNS.map((c) => `s.${c} AS seat_${c}`).join(', ')}, h.seq AS head_seq, h.hash AS head_hash
+      `SELECT r.*, ${ASSIGNMENT_COLUMNS.map((c) => `s.${c} AS seat_${c}`).join(', ')}, h.seq AS head_seq, h.hash AS head_hash,
+              now()::timestamptz(3) AS tx_now
          FROM gate_reviews r
          LEFT JOIN LATERAL (SELECT ${ASSIGNMENT} FROM assignments a
                              WHERE a.gate_review_id = r.id AND a.reviewer_id = $2 AND a.status IN ('pending', 'voted', 'cancelled') LIMIT 1) s ON TRUE
@@ -135,9 +138,11 @@ export class ReviewsRepository {
       delete review[`seat_${c}`];
     }
     const auditHead = review.head_seq == null ? null : { seq: Number(review.head_seq), hash: String(review.head_hash) };
+    const now = review.tx_now as Date;
     delete review.head_seq;
     delete review.head_hash;
-    return { pilot, review, seat: seat.id == null ? null : (seat as unknown as AssignmentRow), auditHead };
+    delete review.tx_now;
+    return { pilot, review, seat: seat.id == null ? null : (seat as unknown as AssignmentRow), auditHead, now };
   }
 
   /** A review with its pilot when the viewer may see the pilot, else null. */
@@ -257,14 +262,32 @@ export class ReviewsRepository {
   }
 
   /** Stores a vote and marks its seat voted. */
-  async castVote(tx: Tx, seat: AssignmentRow, vote: { recommendation: Outcome; scores: Scores; rationale: string }): Promise<VoteRow> {
-    const [row]: VoteRow[] = await tx.query(
+  /**
+   * Records a vote and marks its seat voted, at commit (statementAtCommit): the caller checked the
+   * seat under the review's lock, and the stored row is known without reading it back (its id is
+   * made here, its time is the transaction's, read with the lock at the column's precision).
+   */
+  async castVote(tx: Tx, seat: AssignmentRow, vote: { recommendation: Outcome; scores: Scores; rationale: string }, at: Date): Promise<VoteRow> {
+    const { excellence, impact, implementation } = vote.scores;
+    const row: VoteRow = {
+      id: randomUUID(),
+      seat: seat.seat,
+      reviewer_id: seat.reviewer_id!,
+      recommendation: vote.recommendation,
+      excellence: String(excellence),
+      impact: String(impact),
+      implementation: String(implementation),
+      rationale: vote.rationale,
+      created_at: at,
+    };
+    await statementAtCommit(
+      tx,
       `WITH voted AS (UPDATE assignments SET status = 'voted', updated_at = now() WHERE id = $2)
-       INSERT INTO votes (gate_review_id, assignment_id, seat, reviewer_id, recommendation, excellence, impact, implementation, rationale)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
-      [seat.gate_review_id, seat.id, seat.seat, seat.reviewer_id, vote.recommendation, vote.scores.excellence, vote.scores.impact, vote.scores.implementation, vote.rationale],
+       INSERT INTO votes (id, gate_review_id, assignment_id, seat, reviewer_id, recommendation, excellence, impact, implementation, rationale, created_at)
+       VALUES ($10, $1, $2, $3, $4, $5, $6, $7, $8, $9, $11)`,
+      [seat.gate_review_id, seat.id, row.seat, row.reviewer_id, row.recommendation, excellence, impact, implementation, row.rationale, row.id, row.created_at],
     );
-    return row!;
+    return row;
   }
 
   async reviewIdOfAssignment(tx: Tx, assignmentId: string): Promise<string | null> {

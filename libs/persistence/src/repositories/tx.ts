@@ -34,6 +34,8 @@ class WriteBatch {
   /** By target, `table (columns)`: rows of parameter values. */
   readonly inserts = new Map<string, unknown[][]>();
   readonly memo = new Map<string, unknown>();
+  /** Statements sent just before the rows, in order (see statementAtCommit). */
+  readonly statements: Array<{ text: string; values: unknown[] }> = [];
   parameters = 0;
 }
 
@@ -57,6 +59,19 @@ export async function insertAtCommit(tx: Tx, table: string, columns: readonly st
   else into.inserts.set(target, [values]);
   into.parameters += values.length;
   if (!batch || into.parameters >= MAX_BATCH_PARAMETERS) await flush(tx, into);
+}
+
+/**
+ * Runs a statement when `tx` commits, sent with the batched rows and COMMIT (before the rows, in
+ * the order of the calls); at once when `tx` is not a transaction opened by Transactor.run. For a
+ * write whose outcome the transaction neither reads back nor needs to decide anything (its
+ * checks were made under the locks the transaction holds): if it fails, the transaction fails
+ * with its error and nothing of it commits.
+ */
+export async function statementAtCommit(tx: Tx, text: string, values: unknown[]): Promise<void> {
+  const batch = batches.get(tx);
+  if (batch) batch.statements.push({ text, values });
+  else await tx.query(text, values);
 }
 
 /** A value remembered for the rest of `tx` (undefined outside Transactor.run, or when never set). */
@@ -117,7 +132,8 @@ export class Transactor {
    *
    * The transaction's connection runs in node-postgres's pipeline mode while it is held: BEGIN goes
    * out without waiting for its answer (the first statement follows it on the wire), and the
-   * batched rows and COMMIT go out together, so a command waits for two round trips fewer. Order
+   * statements left for the commit, the batched rows and COMMIT go out together, so a command
+   * waits for two round trips fewer (three with a statement at commit). Order
    * on the wire is the order of the calls: BEGIN is sent before `work` runs, COMMIT after the batch
    * is sent. If the batch fails, the transaction is aborted and Postgres answers the COMMIT with a
    * rollback; the batch's error is what the caller gets. The connection leaves pipeline mode
@@ -148,10 +164,14 @@ export class Transactor {
       }
       // A crash here, with the effect and its record written but not committed, loses both.
       if (hook) faultPoint('before-commit-with-record');
-      const statement = batchStatement(batch);
-      const rows = statement ? settled(client.query(statement.text, statement.values)) : undefined;
+      const statements = batch.statements.map((s) => settled(client.query(s.text, s.values)));
+      const rows = batchStatement(batch);
+      if (rows) statements.push(settled(client.query(rows.text, rows.values)));
       const committed = settled(client.query('COMMIT'));
-      const outcomes = [await begun, rows ? await rows : {}, await committed];
+      // In the order they were sent: the first error is the cause, later ones its consequence.
+      const outcomes = [await begun];
+      for (const statement of statements) outcomes.push(await statement);
+      outcomes.push(await committed);
       clean = true;
       const failed = outcomes.find((outcome) => 'error' in outcome);
       if (failed) throw failed.error;
