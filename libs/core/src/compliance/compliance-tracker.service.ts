@@ -20,9 +20,11 @@ export class ComplianceTracker {
    */
   async refresh(tx: Tx, pilot: Pick<PilotRow, 'id' | 'domain' | 'stage' | 'compliance'>, created = false, known?: { gate: Gate; policy: GatePolicy }): Promise<void> {
     const gate = gateForStage(pilot.stage);
-    const policy = gate && known?.gate === gate ? known.policy : gate ? (await this.policies.find(gate, tx)).policy : undefined;
-    const prerequisites = policy?.prerequisites;
-    const missing = gate ? missingPrerequisites({ domain: pilot.domain, compliance: pilot.compliance ?? {} }, gate, prerequisites).map((m) => m.field) : [];
+    let missing: string[] = [];
+    if (gate) {
+      const policy = known?.gate === gate ? known.policy : (await this.policies.find(gate, tx)).policy;
+      missing = missingPrerequisites({ domain: pilot.domain, compliance: pilot.compliance ?? {} }, gate, policy.prerequisites).map((m) => m.field);
+    }
     const open = created ? null : await this.blocks.openBlock(tx, pilot.id);
     // Still blocked at the same gate (perhaps for fewer items): the stretch goes on.
     if (open && gate === open.gate && missing.length > 0) return;

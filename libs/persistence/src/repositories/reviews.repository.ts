@@ -261,7 +261,6 @@ export class ReviewsRepository {
     return tx.query('SELECT * FROM votes WHERE gate_review_id = $1 ORDER BY created_at', [gateReviewId]);
   }
 
-  /** Stores a vote and marks its seat voted. */
   /**
    * Records a vote and marks its seat voted, at commit (statementAtCommit): the caller checked the
    * seat under the review's lock, and the stored row is known without reading it back (its id is

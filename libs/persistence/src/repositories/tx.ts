@@ -62,8 +62,9 @@ export async function insertAtCommit(tx: Tx, table: string, columns: readonly st
 }
 
 /**
- * Runs a statement when `tx` commits, sent with the batched rows and COMMIT (before the rows, in
- * the order of the calls); at once when `tx` is not a transaction opened by Transactor.run. For a
+ * Runs a statement when `tx` commits, sent with the batched rows and COMMIT (in the order of the
+ * calls, before the rows still batched; a batch grown past MAX_BATCH_PARAMETERS wrote its rows
+ * earlier); at once when `tx` is not a transaction opened by Transactor.run. For a
  * write whose outcome the transaction neither reads back nor needs to decide anything (its
  * checks were made under the locks the transaction holds): if it fails, the transaction fails
  * with its error and nothing of it commits.
@@ -184,14 +185,10 @@ export class Transactor {
       }
       throw err;
     } finally {
-      if (clean) {
-        client.pipeline = false;
-        await runner.release();
-      } else {
-        // Ending it first makes the pool drop it on release rather than hand it out again.
-        void client.end().catch(() => undefined);
-        await runner.release();
-      }
+      if (clean) client.pipeline = false;
+      // Ended first, the pool drops it on release rather than hand it out again.
+      else void client.end().catch(() => undefined);
+      await runner.release();
     }
   }
 
