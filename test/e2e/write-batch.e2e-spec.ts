@@ -1,6 +1,29 @@
 import { randomUUID } from 'node:crypto';
+import { Socket } from 'node:net';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, insertAtCommit, OutboxRepository, setTxMemo, statementAtCommit, Transactor, txMemo } from '@labgate/persistence';
+import { dataSourceOptions, insertAtCommit, OutboxRepository, PilotsRepository, setTxMemo, statementAtCommit, Transactor, txMemo } from '@labgate/persistence';
+
+/**
+ * The system calls that write to the database's sockets while `work` runs (a write of one buffer
+ * or of several: what node's stream hands its socket when it flushes).
+ */
+async function socketWrites<T>(port: number, work: () => Promise<T>): Promise<{ result: T; writes: number }> {
+  const proto = Socket.prototype as unknown as Record<'_write' | '_writev', (this: Socket, ...args: unknown[]) => unknown>;
+  const original = { _write: proto._write, _writev: proto._writev };
+  let writes = 0;
+  for (const method of ['_write', '_writev'] as const) {
+    proto[method] = function (this: Socket, ...args: unknown[]) {
+      if (this.remotePort === port) writes++;
+      return original[method].apply(this, args);
+    };
+  }
+  try {
+    const result = await work();
+    return { result, writes };
+  } finally {
+    Object.assign(proto, original);
+  }
+}
 
 /**
  * Rows a transaction appends and never reads back (audit links, outbox rows) are written in one
@@ -158,6 +181,38 @@ describe('write batch: rows inserted at commit', () => {
       expect(rows.some((r) => r.payload.lost)).toBe(false);
     });
 
+    it('sends BEGIN with the first statement, and the statements left for the commit, the rows and COMMIT in one write', async () => {
+      const name = `${job}.writes`;
+      const port = Number(new URL(process.env.DATABASE_URL!).port || 5432);
+      // Warm: the pool's connection is open and the statement prepared, as on a busy API.
+      const first = 'SELECT count(*)::int AS n FROM outbox WHERE job_name = $1';
+      await tx.run((t) => t.query(first, [name]));
+      const { result, writes } = await socketWrites(port, () =>
+        tx.run(async (t) => {
+          const [{ n }] = await t.query(first, [name]);
+          await statementAtCommit(t, 'INSERT INTO outbox (id, job_name, payload) VALUES ($1, $2, $3)', [randomUUID(), name, '{}']);
+          await insertAtCommit(t, 'outbox', ['id', 'job_name', 'payload', 'run_at'], [randomUUID(), name, '{}', null]);
+          return n as number;
+        }),
+      );
+      expect(result).toBe(0);
+      // Unheld: BEGIN, the SELECT, the statement, the rows and COMMIT would be five.
+      expect(writes).toBe(2);
+      expect(await count(name)).toBe(2);
+    });
+
+    it('still sends BEGIN when the work waits for something else before its first statement', async () => {
+      const name = `${job}.late-first`;
+      await tx.run(async (t) => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        // now() is when BEGIN ran: the 20 ms before, not with this statement.
+        const [{ waited }] = await t.query(`SELECT statement_timestamp() - now() >= interval '15 ms' AS waited`);
+        expect(waited).toBe(true);
+        await outbox.insert(t, name, {}, null);
+      });
+      expect(await count(name)).toBe(1);
+    });
+
     it('sends the statements left for the commit before the rows, in order, and commits them with the rest', async () => {
       const name = `${job}.at-commit`;
       const id = randomUUID();
@@ -188,6 +243,37 @@ describe('write batch: rows inserted at commit', () => {
       const name = `${job}.at-commit-direct`;
       await statementAtCommit(ds.manager, 'INSERT INTO outbox (id, job_name, payload) VALUES ($1, $2, $3)', [randomUUID(), name, '{}']);
       expect(await count(name)).toBe(1);
+    });
+  });
+
+  describe('the pilot code counter', () => {
+    let single: DataSource;
+    let pilots: PilotsRepository;
+    const year = 9000 + Math.floor(Math.random() * 900);
+
+    beforeAll(async () => {
+      const options = dataSourceOptions({ databaseUrl: process.env.DATABASE_URL! }, 'labgate-code-test');
+      single = await new DataSource({ ...options, migrations: [], extra: { ...(options.extra as object), max: 1 } }).initialize();
+      pilots = new PilotsRepository(single);
+    });
+    afterAll(async () => {
+      await single.query('DELETE FROM pilot_code_counters WHERE year = $1', [year]);
+      await single.destroy();
+    });
+
+    it('hands out rising numbers, each once, under concurrent proposals', async () => {
+      const numbers = await Promise.all(Array.from({ length: 40 }, () => new PilotsRepository(ds).nextCodeNumber(year)));
+      expect([...numbers].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      expect(await pilots.nextCodeNumber(year)).toBe(41);
+    });
+
+    it('leaves the connection committing synchronously after its own unflushed commit', async () => {
+      await pilots.nextCodeNumber(year);
+      // One connection in this pool: the next statement runs on the session the counter used.
+      const [{ synchronous_commit: setting }] = await single.query('SHOW synchronous_commit');
+      expect(setting).toBe('on');
+      const inTx = await new Transactor(single).run(async (t) => (await t.query('SHOW synchronous_commit'))[0].synchronous_commit as string);
+      expect(inTx).toBe('on');
     });
   });
 });

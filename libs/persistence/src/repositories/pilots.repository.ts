@@ -78,10 +78,16 @@ export class PilotsRepository {
    * The next number of the year's pilot codes, in a statement of its own (outside the caller's
    * transaction) so the counter row is locked for one statement only. A failed proposal leaves a
    * gap; codes stay unique and rising.
+   *
+   * Committed without waiting for its WAL to reach the disk (synchronous_commit off for this
+   * statement's own transaction): every proposal creates its pilot afterwards in a transaction
+   * that does wait, and that flush writes the WAL up to its own commit, the counter's included. A
+   * crash can only lose a number no committed pilot carries, which is then handed out again.
    */
   async nextCodeNumber(year: number): Promise<number> {
     const [row]: Array<{ last: number }> = await this.db.query(
-      `INSERT INTO pilot_code_counters AS c (year, last) VALUES ($1, 1)
+      `WITH unflushed AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))
+       INSERT INTO pilot_code_counters AS c (year, last) SELECT $1, 1 FROM unflushed
        ON CONFLICT (year) DO UPDATE SET last = c.last + 1 RETURNING last`,
       [year],
     );

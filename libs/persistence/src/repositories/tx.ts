@@ -107,11 +107,32 @@ async function flush(tx: Tx, batch: WriteBatch): Promise<void> {
   if (statement) await tx.query(statement.text, statement.values);
 }
 
-/** node-postgres's client as a transaction drives it: `pipeline` is its pipeline mode (pg ≥ 8.23). */
+/**
+ * node-postgres's client as a transaction drives it: `pipeline` is its pipeline mode (pg ≥ 8.23),
+ * `connection.stream` the socket it writes its messages to.
+ */
 interface PipelinedClient {
   pipeline: boolean;
   query(text: string, values?: unknown[]): Promise<unknown>;
   end(): Promise<void>;
+  connection?: { stream?: { cork?: () => void; uncork?: () => void } };
+}
+
+/**
+ * Holds back the client's socket writes so the messages of several queries leave in one system
+ * call (node-postgres writes each query separately: one write for a query without parameters,
+ * one for the messages of one with them); the function it returns sends them. Each query the
+ * database reads separately is a wake-up of its process too.
+ */
+function holdWrites(client: PipelinedClient): () => void {
+  const stream = client.connection?.stream;
+  if (!stream?.cork || !stream.uncork) return () => undefined;
+  stream.cork();
+  let held = true;
+  return () => {
+    if (held) stream.uncork!();
+    held = false;
+  };
 }
 
 /** A query's outcome kept without an unhandled rejection, for a pipelined query awaited later. */
@@ -139,7 +160,9 @@ export class Transactor {
    * is sent. If the batch fails, the transaction is aborted and Postgres answers the COMMIT with a
    * rollback; the batch's error is what the caller gets. The connection leaves pipeline mode
    * before it goes back to the pool (the CSV export's cursor needs a plain one), and a connection
-   * whose transaction did not end cleanly is discarded instead.
+   * whose transaction did not end cleanly is discarded instead. BEGIN leaves with what `work`
+   * sends before the event loop next polls (its first statement, unless it waits for something
+   * else first), and the statements at commit, the batched rows and COMMIT in one write.
    */
   async run<T>(work: (tx: Tx) => Promise<T>, context?: WorkContext): Promise<T> {
     const runner = this.db.createQueryRunner('master') as PostgresQueryRunner;
@@ -151,7 +174,9 @@ export class Transactor {
       throw err;
     }
     client.pipeline = true;
+    const sendBegin = holdWrites(client);
     const begun = settled(client.query('START TRANSACTION'));
+    setImmediate(sendBegin);
     let clean = false;
     try {
       const tx = runner.manager;
@@ -165,10 +190,17 @@ export class Transactor {
       }
       // A crash here, with the effect and its record written but not committed, loses both.
       if (hook) faultPoint('before-commit-with-record');
-      const statements = batch.statements.map((s) => settled(client.query(s.text, s.values)));
-      const rows = batchStatement(batch);
-      if (rows) statements.push(settled(client.query(rows.text, rows.values)));
-      const committed = settled(client.query('COMMIT'));
+      const send = holdWrites(client);
+      const statements: Array<Promise<{ error?: unknown }>> = [];
+      let committed: Promise<{ error?: unknown }>;
+      try {
+        for (const s of batch.statements) statements.push(settled(client.query(s.text, s.values)));
+        const rows = batchStatement(batch);
+        if (rows) statements.push(settled(client.query(rows.text, rows.values)));
+        committed = settled(client.query('COMMIT'));
+      } finally {
+        send();
+      }
       // In the order they were sent: the first error is the cause, later ones its consequence.
       const outcomes = [await begun];
       for (const statement of statements) outcomes.push(await statement);
