@@ -4,16 +4,19 @@
  * 10 s open loops at 70 % of it, each printed with p50, p99, max, the generator's own lag and the
  * API's CPU and context switches per request.
  * TAIL_NODE_FLAGS adds V8 flags to the API (`--trace-gc` writes its collections to its log).
+ * TAIL_HEAP_PROFILE=<file> writes a sampling heap profile of the API's allocations over the whole
+ * run there (heap-profile.ts; summarised by docs/profiles/analyze-heapprofile.js).
  *
  *   npm run build && node dist/test/bench/tail.js
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { ApiClient } from './api';
 import { closedLoop, openLoop } from './load';
 import { readOptions } from './options';
 import { createCast, proposePilots, readRequests } from './seed';
 import { BenchStack } from './stack';
-import { cpuSeconds } from '../support/processes';
+import { cpuSeconds, DIST_ROOT, sleep } from '../support/processes';
 
 /** Context switches (voluntary and not) of a process so far: each is a wake-up or a preemption. */
 function contextSwitches(pid: number): number {
@@ -26,7 +29,12 @@ async function main(): Promise<void> {
   const stack = BenchStack.create(options);
   try {
     await stack.migrate();
-    const app = await stack.startApi({}, (process.env.TAIL_NODE_FLAGS ?? '').split(' ').filter(Boolean));
+    const heapProfile = process.env.TAIL_HEAP_PROFILE ? path.resolve(process.env.TAIL_HEAP_PROFILE) : undefined;
+    const profiling = heapProfile
+      ? { NODE_OPTIONS: `--require ${path.join(DIST_ROOT, 'test/bench/heap-profile.js')}`, LABGATE_HEAP_PROFILE_FILE: heapProfile }
+      : {};
+    if (heapProfile) rmSync(heapProfile, { force: true });
+    const app = await stack.startApi(profiling, (process.env.TAIL_NODE_FLAGS ?? '').split(' ').filter(Boolean));
     if (process.env.TAIL_WORKER !== '0') stack.startWorker();
     const api = new ApiClient(app.url, stack.adminToken);
     const cast = await createCast(api);
@@ -49,6 +57,11 @@ async function main(): Promise<void> {
       const o = await perRequest(() => openLoop({ url: app.url, requests, rate, seconds: 10, connections: options.connections }));
       const ms = (x: number) => `${x.toFixed(1)} ms`;
       console.log(`open loop at ${rate} req/s: p50 ${ms(o.p50)}, p99 ${ms(o.p99)}, max ${ms(o.max)}, generator lag p99 ${ms(o.lagP99)}, failures ${o.non2xx + o.errors}; ${cost(o)}`);
+    }
+    if (heapProfile) {
+      app.child.kill('SIGURG');
+      for (let i = 0; i < 300 && !existsSync(heapProfile); i++) await sleep(100);
+      console.log(existsSync(heapProfile) ? `heap profile: ${heapProfile}` : 'heap profile: not written');
     }
   } finally {
     await stack.dispose();

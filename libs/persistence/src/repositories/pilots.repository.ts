@@ -41,8 +41,15 @@ export const PILOT_COLUMNS = rowColumns<PilotRow>()(
   'sensitivity', 'heilmeier', 'compliance', 'lessons_learned', 'version', 'stage_entered_at', 'created_at', 'updated_at',
 );
 
+const columnLists = new Map<string, string>();
+
 export function pilotColumns(alias: string): string {
-  return PILOT_COLUMNS.map((c) => `${alias}.${c}`).join(', ');
+  let list = columnLists.get(alias);
+  if (list === undefined) {
+    list = PILOT_COLUMNS.map((c) => `${alias}.${c}`).join(', ');
+    columnLists.set(alias, list);
+  }
+  return list;
 }
 
 /** What a lead writes: the proposal's own fields, as columns. */
@@ -68,6 +75,9 @@ export interface PilotListFilter {
   programmeId?: string;
   q?: string;
 }
+
+/** findVisible's statement by its visibility clause (one per viewer shape): built once, not per read. */
+const findVisibleTexts = new Map<string, string>();
 
 /** The pilots table: proposals, their edits and their stage. Money columns belong to the ledger. */
 @Injectable()
@@ -175,7 +185,12 @@ export class PilotsRepository {
   async findVisible(viewer: Viewer, id: string): Promise<PilotRow | null> {
     const params: unknown[] = [id];
     const visible = pilotVisibilitySql('p', viewer, params);
-    const rows = await preparedQuery<PilotRow>(this.db, `SELECT ${pilotColumns('p')} FROM pilots p WHERE p.id = $1 AND ${visible}`, params);
+    let text = findVisibleTexts.get(visible);
+    if (text === undefined) {
+      text = `SELECT ${pilotColumns('p')} FROM pilots p WHERE p.id = $1 AND ${visible}`;
+      findVisibleTexts.set(visible, text);
+    }
+    const rows = await preparedQuery<PilotRow>(this.db, text, params);
     return rows[0] ?? null;
   }
 

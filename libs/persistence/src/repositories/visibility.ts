@@ -16,16 +16,28 @@ export interface Viewer {
  */
 export function pilotVisibilitySql(alias: string, viewer: Viewer, params: unknown[]): string {
   if (viewer.roles.includes('chair')) return 'TRUE';
-  params.push(viewer.agency);
-  const agency = `$${params.length}`;
-  params.push(viewer.id);
-  const user = `$${params.length}`;
-  const clauses = [
-    `${alias}.sensitivity = 'public'`,
-    `${alias}.lead_agency = ${agency}`,
-    `${agency} = ANY(${alias}.partner_agencies)`,
-    `EXISTS (SELECT 1 FROM assignments a WHERE a.pilot_id = ${alias}.id AND a.reviewer_id = ${user} AND a.status <> 'declined')`,
-  ];
-  if (viewer.roles.includes('funder')) clauses.push(`${alias}.sensitivity = 'limited'`);
-  return `(${clauses.join(' OR ')})`;
+  params.push(viewer.agency, viewer.id);
+  const funder = viewer.roles.includes('funder');
+  // The text depends only on the alias, the parameters' places and the funder role: built once
+  // per shape, so a request does not rebuild (and the prepared-statement lookup does not hash) a
+  // fresh string.
+  const key = `${alias} ${params.length} ${funder}`;
+  let text = texts.get(key);
+  if (text === undefined) {
+    const agency = `$${params.length - 1}`;
+    const user = `$${params.length}`;
+    const clauses = [
+      `${alias}.sensitivity = 'public'`,
+      `${alias}.lead_agency = ${agency}`,
+      `${agency} = ANY(${alias}.partner_agencies)`,
+      `EXISTS (SELECT 1 FROM assignments a WHERE a.pilot_id = ${alias}.id AND a.reviewer_id = ${user} AND a.status <> 'declined')`,
+    ];
+    if (funder) clauses.push(`${alias}.sensitivity = 'limited'`);
+    text = `(${clauses.join(' OR ')})`;
+    texts.set(key, text);
+  }
+  return text;
 }
+
+/** Texts by alias, parameter places and funder role: a handful in a process. */
+const texts = new Map<string, string>();
