@@ -1,5 +1,26 @@
+import { connect, Socket } from 'node:net';
 import { startApi, TestApi } from './support/api';
 import { createProgramme, createUser, expectProblem, pilotBody, TestUser } from './support/fixtures';
+
+/** The status line and headers of the next response on `socket` (bodies here are small: one chunk). */
+function nextResponse(socket: Socket): Promise<{ status: number; headers: Record<string, string> }> {
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const onData = (d: Buffer) => {
+      answer += d.toString('latin1');
+      const end = answer.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      socket.off('data', onData);
+      socket.off('close', onClose);
+      const lines = answer.slice(0, end).split('\r\n');
+      const headers = Object.fromEntries(lines.slice(1).map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+      resolve({ status: Number(lines[0]!.split(' ')[1]), headers });
+    };
+    const onClose = () => reject(new Error(`connection closed before a response (got ${JSON.stringify(answer)})`));
+    socket.on('data', onData);
+    socket.once('close', onClose);
+  });
+}
 
 describe('HTTP behaviour', () => {
   let api: TestApi;
@@ -121,6 +142,25 @@ describe('HTTP behaviour', () => {
     }
     expect((await api.http.get('/reports')).headers['content-security-policy']).toMatch(/script-src 'self';/);
   });
+
+  it('keeps an idle keep-alive connection longer than a load balancer does (72 s, not Node\'s 5 s)', async () => {
+    const { hostname, port } = new URL(api.url);
+    const socket = connect(Number(port), hostname);
+    try {
+      await new Promise((resolve) => socket.once('connect', resolve));
+      const get = `GET /health/live HTTP/1.1\r\nHost: ${hostname}\r\nConnection: keep-alive\r\n\r\n`;
+      socket.write(get);
+      const first = await nextResponse(socket);
+      expect(first.status).toBe(200);
+      expect(first.headers['keep-alive']).toBe('timeout=72');
+      // Idle past Node's default keep-alive timeout, then reused, as a client pool would.
+      await new Promise((resolve) => setTimeout(resolve, 5_500));
+      socket.write(get);
+      expect((await nextResponse(socket)).status).toBe(200);
+    } finally {
+      socket.destroy();
+    }
+  }, 15_000);
 
   it('answers an unknown route with a 404 problem', async () => {
     expectProblem(await api.http.get('/v1/nothing-here').set(lead.auth), 404, 'ROUTE.NOT_FOUND');

@@ -25,6 +25,9 @@ const frameworkLogger = new NestLogger('HTTP');
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
+/** Longer than the usual load balancer's idle timeout (60 s), so the balancer closes first. */
+export const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
 /**
  * Builds the API application exactly as it runs in production; main.ts listens on it and the
  * end-to-end tests drive it in-process.
@@ -43,10 +46,16 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
     // (A number of hops is honoured by Fastify though its type omits it.)
     trustProxy: config.trustProxy as boolean | string,
     // Slow clients (a body a byte a second, headers a line at a time) get 408 after
-    // REQUEST_TIMEOUT_MS, checked every second (Node's default check runs every 30 s).
+    // REQUEST_TIMEOUT_MS, checked every second (Node's default check runs every 30 s). Idle
+    // keep-alive connections are kept KEEP_ALIVE_TIMEOUT_MS (Fastify's own default, which a
+    // server factory does not get): with Node's 5 s a proxy or client pool that reuses a
+    // connection idle for longer races the server's close and loses the request it sent.
     serverFactory: (handler: RequestListener) => {
       const timeout = config.requestTimeoutMs;
-      return createServer({ requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: 1000 }, handler);
+      return createServer(
+        { requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: 1000, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS },
+        handler,
+      );
     },
     // Errors of the HTTP parser (header block too large, malformed request line, timeout) as problem+json.
     clientErrorHandler,
