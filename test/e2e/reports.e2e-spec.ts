@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions, PercentileWanted, ReportsRepository } from '@labgate/persistence';
+import { dataSourceOptions, PercentileWanted, ReportSnapshot, ReportsRepository } from '@labgate/persistence';
 import { BACKFILL_COMMITS, BACKFILL_RELEASES, BACKFILL_STAGE_INTERVALS } from '@labgate/migrations';
 import { startApi, TestApi } from './support/api';
 import { createUser, expectProblem, TestUser } from './support/fixtures';
@@ -387,6 +387,63 @@ describe('portfolio reports', () => {
     }
   });
 
+  describe('a snapshot read on two connections', () => {
+    const job = `test.snapshot.${randomUUID()}`;
+    const outboxRows = async (q: (sql: string, params?: unknown[]) => Promise<Array<{ n: number }>>) =>
+      (await q('SELECT count(*)::int AS n FROM outbox WHERE job_name = $1', [job]))[0]!.n;
+    const commitRow = () => ds.query('INSERT INTO outbox (id, job_name, payload) VALUES ($1, $2, $3)', [randomUUID(), job, '{}']);
+    afterAll(() => ds.query('DELETE FROM outbox WHERE job_name = $1', [job]));
+
+    it('reads the same snapshot on the second connection, not what committed after it began', async () => {
+      await commitRow();
+      const seen = await repository.snapshot(async (s) => {
+        const first = await outboxRows((sql, params) => s.query(sql, params));
+        const [{ pid }] = await s.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        await commitRow();
+        const apart = await s.alongside(async (t) => ({
+          rows: await outboxRows((sql, params) => t.query(sql, params)),
+          pid: (await t.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))[0]!.pid,
+        }));
+        return { first, pid, apart, again: await outboxRows((sql, params) => s.query(sql, params)) };
+      });
+      expect(seen.first).toBe(1);
+      expect(seen.apart).toEqual({ rows: 1, pid: expect.any(Number) });
+      expect(seen.apart.pid).not.toBe(seen.pid);
+      expect(seen.again).toBe(1);
+      expect(await outboxRows((sql, params) => ds.query(sql, params))).toBe(2);
+    });
+
+    it('runs the second part on its own connection, in turn, when the pool has none to spare', async () => {
+      const options = dataSourceOptions({ databaseUrl: process.env.DATABASE_URL! }, 'labgate-reports-one');
+      const single = await new DataSource({ ...options, migrations: [], extra: { ...(options.extra as object), max: 1 } }).initialize();
+      try {
+        const pids = await new ReportsRepository(single).snapshot(async (s) => {
+          const both = await Promise.all([
+            s.alongside((t) => t.query<{ pid: number }>('SELECT pg_backend_pid() AS pid, pg_sleep(0.05)')),
+            s.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'),
+          ]);
+          return both.map(([row]) => row!.pid);
+        });
+        expect(pids[0]).toBe(pids[1]);
+        // Nothing left open: the one connection is back in the pool and usable.
+        expect((await single.query('SELECT 1 AS ok'))[0].ok).toBe(1);
+      } finally {
+        await single.destroy();
+      }
+    });
+
+    it('ends the second transaction too when the report fails', async () => {
+      await expect(
+        repository.snapshot(async (s) => {
+          await s.alongside((t) => t.query('SELECT 1'));
+          await s.query('SELECT * FROM no_such_table');
+        }),
+      ).rejects.toThrow(/no_such_table/);
+      const open = await ds.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'labgate-reports-test' AND state LIKE 'idle in transaction%'`);
+      expect(open[0].n).toBe(0);
+    });
+  });
+
   it('folds the sessions’ rollup slots into slot 0 without changing a figure', async () => {
     const before = await report(cast.funder, { asOf: at.end! });
     const slots = async () => Number((await api.db.query(`SELECT count(*) AS n FROM report_rollups WHERE slot <> 0`))[0].n);
@@ -415,7 +472,7 @@ describe('portfolio reports', () => {
               );
             }
             const scope = { asOf: new Date(), from: null, programmeId, domain: null, agency: null };
-            const snapshot = { query: <T>(sql: string, params?: unknown[]) => tx.query(sql, params) as Promise<T[]> };
+            const snapshot: ReportSnapshot = { query: <T>(sql: string, params?: unknown[]) => tx.query(sql, params) as Promise<T[]>, alongside: (work) => work(snapshot) };
             const wanted: PercentileWanted[] = [{ metric: 'turnaround', key: '', p, count: durations.length }];
             const [found] = await repository.percentiles(snapshot, scope, wanted);
             const [expected] = await tx.query(

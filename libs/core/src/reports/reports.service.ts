@@ -134,14 +134,22 @@ export class ReportsService {
         { metric: 'turnaround', key: '', p: 0.9, count: figures.nw('turnaround', '') },
         { metric: 'kill', key: null, p: 0.5, count: figures.nw('kill', null) },
       ];
-      const [percentiles, spendSince, envelope, lessons, blocks, sealRoot] = await sequential([
-        () => this.reports.percentiles(s, scope, wanted.filter((w) => w.count > 0)),
-        () => (scope.from ? this.reports.spendSince(s, scope) : Promise.resolve(null)),
-        () => this.reports.envelope(s, scope),
-        () => this.reports.lessons(s, scope, reader),
-        () => this.reports.complianceBlocks(s, scope),
-        () => this.reports.sealRoot(s, scope.asOf),
-      ] as const);
+      // The percentiles walk the facts in duration order (a few hundred thousand index entries
+      // for the whole portfolio at 100,000 pilots): the longer half of the walks on a second
+      // connection reading the same snapshot, while this one walks the rest and reads the others.
+      const [apart, here] = splitWalks(wanted.filter((w) => w.count > 0));
+      const [walkedApart, [walkedHere, spendSince, envelope, lessons, blocks, sealRoot]] = await settledBoth(
+        apart.length > 0 ? s.alongside((t) => this.reports.percentiles(t, scope, apart)) : Promise.resolve([]),
+        sequential([
+          () => this.reports.percentiles(s, scope, here),
+          () => (scope.from ? this.reports.spendSince(s, scope) : Promise.resolve(null)),
+          () => this.reports.envelope(s, scope),
+          () => this.reports.lessons(s, scope, reader),
+          () => this.reports.complianceBlocks(s, scope),
+          () => this.reports.sealRoot(s, scope.asOf),
+        ] as const),
+      );
+      const percentiles = [...walkedApart, ...walkedHere];
 
       const byStage: Record<string, number> = Object.fromEntries(STAGES.map((st) => [st, figures.n('stage', st)]));
       const envelopeCents = Number(envelope);
@@ -286,6 +294,42 @@ class Figures {
 }
 
 /** One connection, one statement at a time (a transaction cannot run queries in parallel). */
+/** Index entries a percentile walks: from the nearer end of the key's facts to its rank. */
+const walkLength = (w: PercentileWanted): number => Math.ceil((w.count - 1) * Math.min(w.p, 1 - w.p)) + 1;
+
+/** Below this many entries in all, the walks stay on one connection (a second one costs more). */
+export const PARALLEL_WALK_ENTRIES = 20_000;
+
+/**
+ * The percentiles for a second connection and for this one, longest walks first, each to the
+ * shorter side: none apart when all of them walk fewer than PARALLEL_WALK_ENTRIES entries.
+ */
+export function splitWalks(walks: readonly PercentileWanted[]): [PercentileWanted[], PercentileWanted[]] {
+  if (walks.reduce((sum, w) => sum + walkLength(w), 0) < PARALLEL_WALK_ENTRIES) return [[], [...walks]];
+  const apart: PercentileWanted[] = [];
+  const here: PercentileWanted[] = [];
+  let [apartLength, hereLength] = [0, 0];
+  for (const w of [...walks].sort((a, b) => walkLength(b) - walkLength(a))) {
+    // Ties go apart: this connection also reads the report's other figures.
+    if (apartLength <= hereLength) {
+      apart.push(w);
+      apartLength += walkLength(w);
+    } else {
+      here.push(w);
+      hereLength += walkLength(w);
+    }
+  }
+  return [apart, here];
+}
+
+/** Both results once both have settled (neither left running on a connection about to end), or the first failure. */
+async function settledBoth<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'rejected') throw ra.reason;
+  if (rb.status === 'rejected') throw rb.reason;
+  return [ra.value, rb.value];
+}
+
 async function sequential<T extends readonly (() => Promise<unknown>)[]>(steps: T): Promise<{ [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
   const results: unknown[] = [];
   for (const step of steps) results.push(await step());

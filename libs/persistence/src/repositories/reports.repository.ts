@@ -14,7 +14,39 @@ export interface ReportScope {
 
 /** One read-only snapshot: every query of a report sees the same database state. */
 export interface ReportSnapshot {
+  /** Queries of one snapshot run one after the other on its connection, in the order asked. */
   query<T>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * Runs `work` on a second connection that reads the same snapshot (exported by this one's
+   * transaction), at the same time as what this one runs meanwhile: two walks of the facts on the
+   * two cores instead of one after the other. When the pool has no connection to spare, `work`
+   * runs on this snapshot's own connection, in turn.
+   */
+  alongside<T>(work: (s: ReportSnapshot) => Promise<T>): Promise<T>;
+}
+
+/** What every report transaction sets first. */
+const SNAPSHOT_SETTINGS =
+  // Medians sort a few hundred thousand facts in memory; JIT would compile for longer than the report runs.
+  `SET LOCAL work_mem = '64MB'; SET LOCAL jit = off`;
+
+/** pg_export_snapshot()'s identifiers: hexadecimal parts and dashes (it is spliced into SET TRANSACTION SNAPSHOT). */
+const SNAPSHOT_ID = /^[0-9A-F]+(-[0-9A-F]+)+$/i;
+
+interface PgPoolCounts {
+  totalCount: number;
+  idleCount: number;
+  options: { max: number };
+}
+
+/** A runner's queries one at a time, in the order asked (node-postgres refuses to queue them itself). */
+function inTurn(runner: QueryRunner): <T>(sql: string, params?: unknown[]) => Promise<T[]> {
+  let last: Promise<unknown> = Promise.resolve();
+  return <T>(sql: string, params?: unknown[]) => {
+    const next = last.then(() => runner.query(sql, params) as Promise<T[]>);
+    last = next.catch(() => undefined);
+    return next;
+  };
 }
 
 /**
@@ -56,22 +88,72 @@ export interface PortfolioCsvRow {
 export class ReportsRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** Runs `work` in one REPEATABLE READ, READ ONLY transaction. */
+  /**
+   * Runs `work` in one REPEATABLE READ, READ ONLY transaction; with `alongside`, in two that share
+   * its snapshot.
+   */
   async snapshot<T>(work: (s: ReportSnapshot) => Promise<T>): Promise<T> {
+    const runner = this.db.createQueryRunner('slave');
+    await runner.connect();
+    const query = inTurn(runner);
+    let second: QueryRunner | undefined;
+    let joined: Promise<ReportSnapshot> | undefined;
+    const own: ReportSnapshot = {
+      query,
+      alongside: async (task) => {
+        joined ??= this.joinSnapshot(query).then(
+          (r) => {
+            second = r;
+            if (!r) return own;
+            const joinedSnapshot: ReportSnapshot = { query: inTurn(r), alongside: (nested) => nested(joinedSnapshot) };
+            return joinedSnapshot;
+          },
+          () => own,
+        );
+        return task(await joined);
+      },
+    };
+    try {
+      await query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await query(SNAPSHOT_SETTINGS);
+      const result = await work(own);
+      await query('COMMIT');
+      return result;
+    } catch (err) {
+      await query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      await joined?.catch(() => undefined);
+      // Read only: ending it either way changes nothing.
+      if (second) {
+        await second.query('ROLLBACK').catch(() => undefined);
+        await second.release();
+      }
+      await runner.release();
+    }
+  }
+
+  /**
+   * A second connection in a transaction that reads the snapshot of `query`'s (open) transaction,
+   * or undefined when the pool has none to spare (no idle connection and no room for a new one):
+   * waiting for one while holding this would let concurrent reports starve each other.
+   */
+  private async joinSnapshot(query: <R>(sql: string, params?: unknown[]) => Promise<R[]>): Promise<QueryRunner | undefined> {
+    const pool = (this.db.driver as unknown as { master: PgPoolCounts }).master;
+    if (pool.idleCount === 0 && pool.totalCount >= pool.options.max) return undefined;
+    const [{ id }] = await query<{ id: string }>('SELECT pg_export_snapshot() AS id');
+    if (!SNAPSHOT_ID.test(id)) throw new Error(`unexpected snapshot id ${id}`);
     const runner = this.db.createQueryRunner('slave');
     await runner.connect();
     try {
       await runner.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      // Medians sort a few hundred thousand facts in memory; JIT would compile for longer than the report runs.
-      await runner.query(`SET LOCAL work_mem = '64MB'; SET LOCAL jit = off`);
-      const result = await work({ query: (sql, params) => runner.query(sql, params) });
-      await runner.query('COMMIT');
-      return result;
+      await runner.query(`SET TRANSACTION SNAPSHOT '${id}'`);
+      await runner.query(SNAPSHOT_SETTINGS);
+      return runner;
     } catch (err) {
       await runner.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
       await runner.release();
+      throw err;
     }
   }
 
