@@ -69,6 +69,8 @@ describe('portfolio reports', () => {
   let repository: ReportsRepository;
 
   beforeAll(async () => {
+    // Before anything the reports count happens: the day the flows below are counted from.
+    at.start = new Date().toISOString();
     api = await startApi();
     ds = await new DataSource({ ...dataSourceOptions({ databaseUrl: process.env.DATABASE_URL! }, 'labgate-reports-test'), migrations: [] }).initialize();
     repository = new ReportsRepository(ds);
@@ -209,12 +211,14 @@ describe('portfolio reports', () => {
     await withdraw(later.id, 'Superseded by the EU-LISA PQC roadmap.');
     const again = await report(cast.funder, { asOf: at.beforeGo! });
     expect(again.body).toEqual(before.body);
-    // A date means the end of that day; `from` counts flows from then on.
+    // A date means the end of that day as `asOf`, its start as `from`; `from` counts flows from
+    // then on. From the day the set-up began (a run that crosses midnight kills pilots on both days).
     const today = new Date().toISOString().slice(0, 10);
-    const byDate = await report(cast.chair, { asOf: today, from: today });
+    const setUpDay = at.start!.slice(0, 10);
+    const byDate = await report(cast.chair, { asOf: today, from: setUpDay });
     expect(byDate.status).toBe(200);
     expect(byDate.body.asOf).toBe(`${today}T23:59:59.999Z`);
-    expect(byDate.body.from).toBe(`${today}T00:00:00.000Z`);
+    expect(byDate.body.from).toBe(`${setUpDay}T00:00:00.000Z`);
     expect(byDate.body.money.spentCents).toBe(0); // spent on dates in October and November, before `from`
     expect(byDate.body.money.committedCents).toBe(29_000_000);
     expect(byDate.body.failFast.abandoned).toBe(4);
