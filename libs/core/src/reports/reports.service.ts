@@ -293,7 +293,6 @@ class Figures {
   }
 }
 
-/** One connection, one statement at a time (a transaction cannot run queries in parallel). */
 /** Index entries a percentile walks: from the nearer end of the key's facts to its rank. */
 const walkLength = (w: PercentileWanted): number => Math.ceil((w.count - 1) * Math.min(w.p, 1 - w.p)) + 1;
 
@@ -330,6 +329,7 @@ async function settledBoth<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> 
   return [ra.value, rb.value];
 }
 
+/** One connection, one statement at a time (a transaction cannot run queries in parallel). */
 async function sequential<T extends readonly (() => Promise<unknown>)[]>(steps: T): Promise<{ [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
   const results: unknown[] = [];
   for (const step of steps) results.push(await step());

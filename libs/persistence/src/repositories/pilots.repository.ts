@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import type { Compliance, Gate, GatePolicy, Heilmeier, PilotDomain, Sensitivity, Stage } from '@labgate/domain';
 import { keysetCondition, PageRequest } from './keyset';
 import { rowColumns } from './row-columns';
+import { textFor } from './texts';
 import { preparedQuery, Tx, updateReturning } from './tx';
 import { pilotVisibilitySql, Viewer } from './visibility';
 
@@ -44,12 +45,7 @@ export const PILOT_COLUMNS = rowColumns<PilotRow>()(
 const columnLists = new Map<string, string>();
 
 export function pilotColumns(alias: string): string {
-  let list = columnLists.get(alias);
-  if (list === undefined) {
-    list = PILOT_COLUMNS.map((c) => `${alias}.${c}`).join(', ');
-    columnLists.set(alias, list);
-  }
-  return list;
+  return textFor(columnLists, alias, () => PILOT_COLUMNS.map((c) => `${alias}.${c}`).join(', '));
 }
 
 /** What a lead writes: the proposal's own fields, as columns. */
@@ -185,11 +181,7 @@ export class PilotsRepository {
   async findVisible(viewer: Viewer, id: string): Promise<PilotRow | null> {
     const params: unknown[] = [id];
     const visible = pilotVisibilitySql('p', viewer, params);
-    let text = findVisibleTexts.get(visible);
-    if (text === undefined) {
-      text = `SELECT ${pilotColumns('p')} FROM pilots p WHERE p.id = $1 AND ${visible}`;
-      findVisibleTexts.set(visible, text);
-    }
+    const text = textFor(findVisibleTexts, visible, () => `SELECT ${pilotColumns('p')} FROM pilots p WHERE p.id = $1 AND ${visible}`);
     const rows = await preparedQuery<PilotRow>(this.db, text, params);
     return rows[0] ?? null;
   }

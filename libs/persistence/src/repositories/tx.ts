@@ -153,16 +153,14 @@ export class Transactor {
    * job asked for.
    *
    * The transaction's connection runs in node-postgres's pipeline mode while it is held: BEGIN goes
-   * out without waiting for its answer (the first statement follows it on the wire), and the
-   * statements left for the commit, the batched rows and COMMIT go out together, so a command
-   * waits for two round trips fewer (three with a statement at commit). Order
-   * on the wire is the order of the calls: BEGIN is sent before `work` runs, COMMIT after the batch
-   * is sent. If the batch fails, the transaction is aborted and Postgres answers the COMMIT with a
-   * rollback; the batch's error is what the caller gets. The connection leaves pipeline mode
-   * before it goes back to the pool (the CSV export's cursor needs a plain one), and a connection
-   * whose transaction did not end cleanly is discarded instead. BEGIN leaves with what `work`
-   * sends before the event loop next polls (its first statement, unless it waits for something
-   * else first), and the statements at commit, the batched rows and COMMIT in one write.
+   * out without waiting for its answer, in one socket write with what `work` sends before the
+   * event loop next polls (its first statement, unless it waits for something else first), and
+   * the statements left for the commit, the batched rows and COMMIT go out together in one write,
+   * so a command waits for two round trips fewer (three with a statement at commit). Order on the
+   * wire is the order of the calls. If the batch fails, the transaction is aborted and Postgres
+   * answers the COMMIT with a rollback; the batch's error is what the caller gets. The connection
+   * leaves pipeline mode before it goes back to the pool (the CSV export's cursor needs a plain
+   * one), and a connection whose transaction did not end cleanly is discarded instead.
    */
   async run<T>(work: (tx: Tx) => Promise<T>, context?: WorkContext): Promise<T> {
     const runner = this.db.createQueryRunner('master') as PostgresQueryRunner;

@@ -1,4 +1,5 @@
 import type { Role } from '@labgate/domain';
+import { textFor } from './texts';
 
 /** Who is asking: enough of the caller to apply the visibility rule. */
 export interface Viewer {
@@ -21,9 +22,7 @@ export function pilotVisibilitySql(alias: string, viewer: Viewer, params: unknow
   // The text depends only on the alias, the parameters' places and the funder role: built once
   // per shape, so a request does not rebuild (and the prepared-statement lookup does not hash) a
   // fresh string.
-  const key = `${alias} ${params.length} ${funder}`;
-  let text = texts.get(key);
-  if (text === undefined) {
+  return textFor(texts, `${alias} ${params.length} ${funder}`, () => {
     const agency = `$${params.length - 1}`;
     const user = `$${params.length}`;
     const clauses = [
@@ -33,10 +32,8 @@ export function pilotVisibilitySql(alias: string, viewer: Viewer, params: unknow
       `EXISTS (SELECT 1 FROM assignments a WHERE a.pilot_id = ${alias}.id AND a.reviewer_id = ${user} AND a.status <> 'declined')`,
     ];
     if (funder) clauses.push(`${alias}.sensitivity = 'limited'`);
-    text = `(${clauses.join(' OR ')})`;
-    texts.set(key, text);
-  }
-  return text;
+    return `(${clauses.join(' OR ')})`;
+  });
 }
 
 /** Texts by alias, parameter places and funder role: a handful in a process. */
