@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -79,9 +79,10 @@ import { QueueHandles } from './admin/queue-handles';
     ProofsController,
   ],
   providers: [
-    // Guards run in this order: who is calling, then how often.
-    { provide: APP_GUARD, useClass: AuthGuard },
-    { provide: APP_GUARD, useClass: RateLimitGuard },
+    // The guards (who is calling, then how often) sit on every controller but the probes'
+    // (GuardedController), not on the whole application.
+    AuthGuard,
+    RateLimitGuard,
     { provide: APP_FILTER, useClass: ProblemFilter },
     IdempotencyInterceptor,
     QueueHandles,

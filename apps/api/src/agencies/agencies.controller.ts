@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Post, Query } from '@nestjs/common';
+import { Body, Get, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AgenciesService } from '@labgate/core';
 import { Roles } from '../auth/auth.decorators';
@@ -7,10 +7,11 @@ import { Idempotent } from '../http/idempotency.interceptor';
 import { AgencyPageResponseDto, AgencyResponseDto, CreateAgencyRequestDto } from './agencies.dto';
 import { Work } from '../http/correlation';
 import type { WorkContext } from '@labgate/persistence';
+import { GuardedController } from '../auth/guarded-controller';
 
 @ApiTags('agencies')
 @ApiBearerAuth()
-@Controller('v1/agencies')
+@GuardedController('v1/agencies')
 export class AgenciesController {
   constructor(private readonly agencies: AgenciesService) {}
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { inputProblems, MAX_DEPTH } from './input-guard';
+import { inputProblems, installInputGuard, MAX_DEPTH } from './input-guard';
 
 const BAD = ['\u0000', '\u0001', '\u0008', '\u000B', '\u000C', '\r', '\u001B', '\u001F', '\ud800', '\udfff'];
 
@@ -42,5 +42,31 @@ describe('inputProblems', () => {
       { field: 'n[0]', message: 'is a number too large to represent' },
     ]);
     fc.assert(fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (n) => expect(inputProblems('', { n })).toEqual([])));
+  });
+});
+
+describe('installInputGuard', () => {
+  it('admits a request with nothing to check, and refuses a bad string in each place the walk skips when empty', async () => {
+    // A real Fastify server: the hook decides from what Fastify parsed (params, query, body).
+    const fastify = (await import('fastify')).default();
+    installInputGuard(fastify, (_request, reply, err) => void reply.code(400).send({ refused: String((err as Error).message) }));
+    fastify.get('/plain', async () => ({ ok: true }));
+    fastify.get('/things/:id', async () => ({ ok: true }));
+    fastify.post('/things', async () => ({ ok: true }));
+    const base = await fastify.listen({ port: 0, host: '127.0.0.1' });
+    const status = async (path: string, body?: unknown) =>
+      (await fetch(`${base}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status;
+    try {
+      expect(await status('/plain')).toBe(200);
+      expect(await status('/plain?')).toBe(200);
+      expect(await status('/plain?q=%00')).toBe(400);
+      expect(await status('/plain?%01=x')).toBe(400);
+      expect(await status('/things/a%00b')).toBe(400);
+      expect(await status('/things/ab')).toBe(200);
+      expect(await status('/things', { t: 'x\u0000' })).toBe(400);
+      expect(await status('/things', { t: 'x' })).toBe(200);
+    } finally {
+      await fastify.close();
+    }
   });
 });

@@ -63,6 +63,13 @@ export function inputProblems(where: string, value: unknown): ErrorDetail[] {
   return problems;
 }
 
+/** Null, undefined, or an object without enumerable keys, decided without building the key list. */
+function isEmpty(value: unknown): boolean {
+  if (value === null || value === undefined) return true;
+  for (const _ in value as object) return false;
+  return true;
+}
+
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(;|$)/i;
 
 /** The hooks: media type, then every string of path, query and body. */
@@ -72,6 +79,11 @@ export function installInputGuard(fastify: FastifyInstance, send: (request: Fast
     const type = request.headers['content-type'];
     if (request.body !== undefined && request.body !== null && type !== undefined && !JSON_TYPE.test(type)) {
       send(request, reply, new HttpException(`Bodies are application/json, not ${type.split(';')[0]}`, HttpStatus.UNSUPPORTED_MEDIA_TYPE));
+      return;
+    }
+    // Nothing to walk (most reads: no path parameters, no query, no body).
+    if ((request.body === undefined || request.body === null) && isEmpty(request.params) && isEmpty(request.query)) {
+      done();
       return;
     }
     const problems = [

@@ -4,9 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { pinoHttp, type Options } from 'pino-http';
 import type { AppConfig } from '@labgate/config';
-
-/** Probes are not logged: a load balancer asks every few seconds and nothing happens. */
-const UNLOGGED_ROUTES = new Set(['/health/live', '/health/ready']);
+import { PROBE_ROUTES } from './probes';
 
 /** A request in the logs: its correlation id, method and URL (the dashboard's one-time ?token= redacted), never headers or a body. */
 function requestForLog(req: { id: string; method: string; url: string }): Record<string, string> {
@@ -37,7 +35,7 @@ export function requestLogger(root: Logger): (request: FastifyRequest, reply: Fa
   const log = pinoHttp<IncomingMessage, ServerResponse>({ logger: root, serializers: { req: requestForLog } });
   return (request, reply) => {
     // Request lines are written at info: below that level (LOG_LEVEL=warn) there is nothing to set up.
-    if (!root.isLevelEnabled('info') || UNLOGGED_ROUTES.has(request.routeOptions.url ?? '')) return;
+    if (!root.isLevelEnabled('info') || PROBE_ROUTES.has(request.routeOptions.url ?? '')) return;
     // pino-http logs under the raw request's id: Fastify's, which is the correlation id.
     (request.raw as IncomingMessage & { id?: string }).id = request.id;
     log(request.raw, reply.raw);

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Post, Query } from '@nestjs/common';
+import { Body, Get, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ROLES, type Role } from '@labgate/domain';
 import { AuthService, NotificationsService, type Principal, ReviewsService, UsersService } from '@labgate/core';
@@ -8,6 +8,7 @@ import { AssignmentPageResponseDto, AssignmentQueryDto } from '../reviews/review
 import { Caller } from '../auth/auth.decorators';
 import { Work } from '../http/correlation';
 import type { WorkContext } from '@labgate/persistence';
+import { GuardedController } from '../auth/guarded-controller';
 
 export class MeResponseDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -30,7 +31,7 @@ export class NotificationPageResponseDto extends PageOf(NotificationResponseDto)
 
 @ApiTags('me')
 @ApiBearerAuth()
-@Controller('v1/me')
+@GuardedController('v1/me')
 export class MeController {
   constructor(
     private readonly reviews: ReviewsService,

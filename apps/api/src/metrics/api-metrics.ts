@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { AuthService, OperationalMetricsService } from '@labgate/core';
 import { QueueHandles } from '../admin/queue-handles';
+import { PROBE_ROUTES } from '../http/probes';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 
@@ -80,9 +81,10 @@ export class ApiMetrics {
     });
   }
 
-  /** Called for every response (a Fastify onResponse hook). */
+  /** Called for every response (a Fastify onResponse hook): its duration under its method, route template and status; probes are not counted (PROBE_ROUTES). */
   observe(request: FastifyRequest, reply: FastifyReply): void {
     const route = request.routeOptions?.url ?? 'unmatched';
+    if (PROBE_ROUTES.has(route)) return;
     this.duration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
   }
 }

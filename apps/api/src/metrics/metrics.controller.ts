@@ -1,13 +1,14 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Get, Header } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { Roles } from '../auth/auth.decorators';
 import { ApiMetrics } from './api-metrics';
+import { GuardedController } from '../auth/guarded-controller';
 
 @ApiTags('operations')
 @ApiBearerAuth()
 @SkipThrottle()
-@Controller('metrics')
+@GuardedController('metrics')
 export class MetricsController {
   constructor(private readonly metrics: ApiMetrics) {}
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
@@ -29,6 +29,7 @@ import {
   UpdatePilotRequestDto,
   WithdrawalRequestDto,
 } from './pilots.dto';
+import { GuardedController } from '../auth/guarded-controller';
 
 function withEtag(reply: FastifyReply, pilot: PilotView): PilotView {
   void reply.header('etag', pilotEtag(pilot.version));
@@ -37,7 +38,7 @@ function withEtag(reply: FastifyReply, pilot: PilotView): PilotView {
 
 @ApiTags('pilots')
 @ApiBearerAuth()
-@Controller('v1/pilots')
+@GuardedController('v1/pilots')
 export class PilotsController {
   constructor(
     private readonly pilots: PilotsService,

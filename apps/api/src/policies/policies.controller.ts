@@ -1,10 +1,11 @@
-import { Body, Controller, Get, Param, ParseEnumPipe, Put } from '@nestjs/common';
+import { Body, Get, Param, ParseEnumPipe, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Max, Min, ValidateNested, IsObject } from 'class-validator';
 import { Gate, GATES, PREREQUISITES, Prerequisite, TALLY_RULES, TallyRule } from '@labgate/domain';
 import { AppError, PoliciesService, Principal } from '@labgate/core';
 import { Caller, Roles } from '../auth/auth.decorators';
+import { GuardedController } from '../auth/guarded-controller';
 
 class ThresholdsDto {
   @ApiProperty({ minimum: 0, maximum: 5, example: 3 }) @IsNumber() @Min(0) @Max(5) excellence!: number;
@@ -67,7 +68,7 @@ const gatePipe = new ParseEnumPipe(Object.fromEntries(GATES.map((g) => [g, g])),
 
 @ApiTags('gate policies')
 @ApiBearerAuth()
-@Controller('v1/gate-policies')
+@GuardedController('v1/gate-policies')
 export class GatePoliciesController {
   constructor(private readonly policies: PoliciesService) {}
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Principal, ProgrammesService } from '@labgate/core';
 import { Caller, Roles } from '../auth/auth.decorators';
@@ -7,10 +7,11 @@ import { Idempotent } from '../http/idempotency.interceptor';
 import { CreateProgrammeRequestDto, ProgrammePageResponseDto, ProgrammeResponseDto } from './programmes.dto';
 import { Work } from '../http/correlation';
 import type { WorkContext } from '@labgate/persistence';
+import { GuardedController } from '../auth/guarded-controller';
 
 @ApiTags('programmes')
 @ApiBearerAuth()
-@Controller('v1/programmes')
+@GuardedController('v1/programmes')
 export class ProgrammesController {
   constructor(private readonly programmes: ProgrammesService) {}
 

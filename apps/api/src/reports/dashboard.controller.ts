@@ -1,10 +1,11 @@
-import { Controller, Get, Header, Param, Res } from '@nestjs/common';
+import { Get, Header, Param, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '@labgate/core';
 import { Public } from '../auth/auth.decorators';
+import { GuardedController } from '../auth/guarded-controller';
 
 /** The page and its assets, shipped next to the build (`npm run build` copies apps/api/public). */
 const PUBLIC_DIR = path.join(__dirname, '..', '..', 'public', 'reports');
@@ -29,7 +30,7 @@ const CSP = "default-src 'none'; script-src 'self'; connect-src 'self'; style-sr
  */
 @ApiExcludeController()
 @Public()
-@Controller('reports')
+@GuardedController('reports')
 export class DashboardController {
   @Get()
   @Header('content-type', 'text/html; charset=utf-8')

@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Logger, Param, Query, Res, StreamableFile } from '@nestjs/common';
+import { Get, Headers, Logger, Param, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 import { stringify } from 'csv-stringify';
@@ -9,6 +9,7 @@ import { AppError, isChartName, PortfolioCsvRowView, type Principal, renderChart
 import { Caller, Roles } from '../auth/auth.decorators';
 import { Work } from '../http/correlation';
 import type { WorkContext } from '@labgate/persistence';
+import { GuardedController } from '../auth/guarded-controller';
 
 export class PortfolioQueryDto {
   @ApiPropertyOptional({ format: 'uuid', description: 'One programme; absent: every programme' })
@@ -52,7 +53,7 @@ const CSV_COLUMNS = [
 @ApiTags('reports')
 @ApiBearerAuth()
 @Roles('funder', 'chair', 'admin')
-@Controller('v1/reports')
+@GuardedController('v1/reports')
 export class ReportsController {
   private readonly logger = new Logger(ReportsController.name);
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Principal, ReviewsService, SeatsService } from '@labgate/core';
 import { Caller, Roles } from '../auth/auth.decorators';
@@ -16,10 +16,11 @@ import {
   VoteRequestDto,
   VoteResponseDto,
 } from './reviews.dto';
+import { GuardedController } from '../auth/guarded-controller';
 
 @ApiTags('gate reviews')
 @ApiBearerAuth()
-@Controller('v1/gate-reviews')
+@GuardedController('v1/gate-reviews')
 export class GateReviewsController {
   constructor(private readonly reviews: ReviewsService) {}
 
@@ -48,7 +49,7 @@ export class GateReviewsController {
 
 @ApiTags('gate reviews')
 @ApiBearerAuth()
-@Controller('v1/assignments')
+@GuardedController('v1/assignments')
 export class AssignmentsController {
   constructor(private readonly seats: SeatsService) {}
 

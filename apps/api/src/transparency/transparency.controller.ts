@@ -1,10 +1,11 @@
-import { Controller, Get, Header, Param, ParseIntPipe, Query } from '@nestjs/common';
+import { Get, Header, Param, ParseIntPipe, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { type Principal, TransparencyService } from '@labgate/core';
 import { Caller } from '../auth/auth.decorators';
 import { ParseIdPipe } from '../http/common.dto';
+import { GuardedController } from '../auth/guarded-controller';
 
 const MAX_SIZE = Number.MAX_SAFE_INTEGER;
 
@@ -39,7 +40,7 @@ const TEXT = 'text/plain; charset=utf-8';
 /** The transparency log (DESIGN §4b): the verifier key, signed checkpoints, consistency proofs. */
 @ApiTags('transparency')
 @ApiBearerAuth()
-@Controller('v1/transparency')
+@GuardedController('v1/transparency')
 export class TransparencyController {
   constructor(private readonly transparency: TransparencyService) {}
 
@@ -71,7 +72,7 @@ export class TransparencyController {
 /** Proof files (C2SP tlog-proof@v1 form) of events a reader may see. */
 @ApiTags('transparency')
 @ApiBearerAuth()
-@Controller('v1')
+@GuardedController('v1')
 export class ProofsController {
   constructor(private readonly transparency: TransparencyService) {}
 

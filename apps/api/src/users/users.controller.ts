@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthService, UsersService } from '@labgate/core';
 import { ParseIdPipe } from '../http/common.dto';
@@ -7,10 +7,11 @@ import { Idempotent } from '../http/idempotency.interceptor';
 import { CreatedUserResponseDto, CreateUserRequestDto, RevocationResponseDto, UserListQueryDto, UserPageResponseDto, UserResponseDto } from './users.dto';
 import { Work } from '../http/correlation';
 import type { WorkContext } from '@labgate/persistence';
+import { GuardedController } from '../auth/guarded-controller';
 
 @ApiTags('users')
 @ApiBearerAuth()
-@Controller('v1/users')
+@GuardedController('v1/users')
 @Roles('admin')
 export class UsersController {
   constructor(

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
@@ -8,6 +8,7 @@ import { PageOf, PageQueryDto, ParseIdPipe } from '../http/common.dto';
 import { Idempotent } from '../http/idempotency.interceptor';
 import { Work } from '../http/correlation';
 import type { WorkContext } from '@labgate/persistence';
+import { GuardedController } from '../auth/guarded-controller';
 
 export class CreateWebhookRequestDto {
   @ApiProperty({ example: 'https://hooks.frontex.europa.eu/labgate', description: 'https on a public address (private or plain http only for hosts in WEBHOOK_ALLOW_HOSTS)' })
@@ -85,7 +86,7 @@ export class DeliveryQueryDto extends PageQueryDto {
 @ApiTags('webhooks')
 @ApiBearerAuth()
 @Roles('admin')
-@Controller('v1/webhooks')
+@GuardedController('v1/webhooks')
 export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 
