@@ -104,8 +104,11 @@ export class BenchStack {
   }
 
   /** The bare NestJS-on-Fastify reference: a constant /health/live and the same two reads, with the API's V8 flags. */
-  async startNestReference(bodies: { pilot: unknown; page: unknown }): Promise<HttpProcess> {
-    this.nestReference = await startHttpProcess(NEST_REFERENCE_ENTRY, `bench-${this.run}-reference-nest`, '/health/live', {}, (port) => [String(port), this.bodiesFile(bodies)], API_NODE_FLAGS);
+  async startNestReference(bodies: { pilot: unknown; page: unknown }, extraNodeFlags: readonly string[] = []): Promise<HttpProcess> {
+    this.nestReference = await startHttpProcess(NEST_REFERENCE_ENTRY, `bench-${this.run}-reference-nest`, '/health/live', {}, (port) => [String(port), this.bodiesFile(bodies)], [
+      ...API_NODE_FLAGS,
+      ...extraNodeFlags,
+    ]);
     return this.nestReference;
   }
 

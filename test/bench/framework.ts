@@ -1,0 +1,91 @@
+/**
+ * What LabGate's pipeline costs on top of NestJS, per request: the API and the bare NestJS
+ * reference (test/bench/reference-nest.ts) answer the same route in alternating closed loops
+ * (BENCH_CONNECTIONS, BENCH_SECONDS each, FRAMEWORK_ROUNDS rounds), and for each loop the table
+ * gives the requests per second and the server's CPU per request (user + system, from /proc).
+ * Alternating rounds keep a neighbour's burst from landing on one side only; CPU per request
+ * moves much less with the host than throughput does.
+ *
+ *   npm run build && node dist/test/bench/framework.js
+ *
+ * FRAMEWORK_PATH (/health/live) picks the route; it must answer the same on both sides.
+ * FRAMEWORK_NODE_FLAGS adds V8 flags to both (`--perf-basic-prof` to attach `perf record -p`).
+ */
+import { ApiClient } from './api';
+import { closedLoop } from './load';
+import { readOptions } from './options';
+import { cpuSeconds, HttpProcess } from '../support/processes';
+import { createCast, readRequests } from './seed';
+import { BenchStack } from './stack';
+
+interface Round {
+  side: string;
+  rps: number;
+  usPerRequest: number;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+async function main(): Promise<void> {
+  const options = readOptions();
+  const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+  const rounds = Number(process.env.FRAMEWORK_ROUNDS ?? 6);
+  const route = process.env.FRAMEWORK_PATH ?? '/health/live';
+  const stack = BenchStack.create(options);
+  try {
+    await stack.migrate();
+    const nodeFlags = (process.env.FRAMEWORK_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    const app = await stack.startApi({}, nodeFlags);
+    const cast = await createCast(new ApiClient(app.url, stack.adminToken));
+    const nest = await stack.startNestReference({ pilot: {}, page: {} }, nodeFlags);
+    console.log(`LabGate pid ${app.pid}, bare NestJS pid ${nest.pid}`);
+    const requests = readRequests(cast, route);
+    const sides: Array<[string, HttpProcess]> = [
+      ['LabGate', app],
+      ['bare NestJS', nest],
+    ];
+    for (const [, proc] of sides) await closedLoop({ url: proc.url, connections: options.connections, requests, seconds: 2 });
+    const results: Round[] = [];
+    for (let round = 0; round < rounds; round++) {
+      // Each round starts with the side the previous one ended with: ABBA, so neither always goes first.
+      const order = round % 2 === 0 ? sides : [...sides].reverse();
+      for (const [side, proc] of order) {
+        const before = cpuSeconds(proc.pid);
+        const result = await closedLoop({ url: proc.url, connections: options.connections, requests, seconds });
+        const cpu = cpuSeconds(proc.pid) - before;
+        if (result.ok !== result.responses) throw new Error(`${side}: ${result.responses - result.ok} of ${result.responses} answers were not 2xx`);
+        results.push({ side, rps: result.rps, usPerRequest: (cpu * 1e6) / result.responses });
+        console.log(`round ${round + 1} ${side.padEnd(12)} ${result.rps.toFixed(0).padStart(7)} req/s ${((cpu * 1e6) / result.responses).toFixed(1).padStart(7)} µs/request`);
+      }
+    }
+    console.log(`\n${route}, ${options.connections} connections, ${rounds} rounds of ${seconds} s: lowest / median`);
+    const summary = (side: string) => {
+      const mine = results.filter((r) => r.side === side);
+      const us = mine.map((r) => r.usPerRequest);
+      const rps = mine.map((r) => r.rps);
+      return { us: [Math.min(...us), median(us)], rps: [Math.max(...rps), median(rps)] };
+    };
+    const ours = summary('LabGate');
+    const bare = summary('bare NestJS');
+    for (const [side, s] of [
+      ['LabGate', ours],
+      ['bare NestJS', bare],
+    ] as const) {
+      console.log(`${side.padEnd(12)} ${s.us[0]!.toFixed(1)} / ${s.us[1]!.toFixed(1)} µs per request; ${s.rps[0]!.toFixed(0)} / ${s.rps[1]!.toFixed(0)} req/s (highest / median)`);
+    }
+    console.log(
+      `LabGate / bare NestJS: CPU per request ${((bare.us[1]! / ours.us[1]!) * 100).toFixed(1)} % (medians), req/s ${((ours.rps[1]! / bare.rps[1]!) * 100).toFixed(1)} % (medians)`,
+    );
+  } finally {
+    await stack.dispose();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
