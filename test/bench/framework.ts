@@ -9,12 +9,17 @@
  *   npm run build && node dist/test/bench/framework.js
  *
  * FRAMEWORK_PATH (/health/live) picks the route; it must answer the same on both sides.
- * FRAMEWORK_NODE_FLAGS adds V8 flags to both (`--perf-basic-prof` to attach `perf record -p`).
+ * FRAMEWORK_NODE_FLAGS adds V8 flags to both sides. FRAMEWORK_PERF=<dir>: both start with
+ * `--perf-basic-prof`, `perf record -g` samples each side through its first round, and the run
+ * ends with the two compared per request (docs/profiles/perf-compare.js; the scripts stay in <dir>).
  */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { ApiClient } from './api';
 import { closedLoop } from './load';
 import { readOptions } from './options';
-import { cpuSeconds, HttpProcess } from '../support/processes';
+import { cpuSeconds, HttpProcess, REPO_ROOT } from '../support/processes';
 import { createCast, readRequests } from './seed';
 import { BenchStack } from './stack';
 
@@ -38,7 +43,10 @@ async function main(): Promise<void> {
   const stack = BenchStack.create(options);
   try {
     await stack.migrate();
-    const nodeFlags = (process.env.FRAMEWORK_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+    const perfDir = process.env.FRAMEWORK_PERF ? path.resolve(process.env.FRAMEWORK_PERF) : undefined;
+    if (perfDir) mkdirSync(perfDir, { recursive: true });
+    const nodeFlags = [...(process.env.FRAMEWORK_NODE_FLAGS ?? '').split(' ').filter(Boolean), ...(perfDir ? ['--perf-basic-prof'] : [])];
+    const profiled: Array<{ side: string; script: string; usPerRequest: number }> = [];
     const app = await stack.startApi({}, nodeFlags);
     const cast = await createCast(new ApiClient(app.url, stack.adminToken));
     const nest = await stack.startNestReference({ pilot: {}, page: {} }, nodeFlags);
@@ -54,9 +62,18 @@ async function main(): Promise<void> {
       // Each round starts with the side the previous one ended with: ABBA, so neither always goes first.
       const order = round % 2 === 0 ? sides : [...sides].reverse();
       for (const [side, proc] of order) {
+        const data = perfDir && round === 0 ? path.join(perfDir, `${side.replace(/\W+/g, '-')}.data`) : undefined;
+        // Sampling starts a moment into the loop and stops before its end: load all along.
+        const perf = data ? spawn('perf', ['record', '-q', '-F', '2999', '-g', '-p', String(proc.pid), '-o', data, '--', 'sleep', String(Math.max(1, seconds - 1))], { stdio: 'ignore' }) : undefined;
         const before = cpuSeconds(proc.pid);
         const result = await closedLoop({ url: proc.url, connections: options.connections, requests, seconds });
         const cpu = cpuSeconds(proc.pid) - before;
+        if (perf && data) {
+          await new Promise((resolve) => (perf.exitCode === null ? perf.on('exit', resolve) : resolve(undefined)));
+          const script = data.replace(/\.data$/, '.script');
+          writeFileSync(script, execFileSync('perf', ['script', '-F', 'comm,tid,ip,sym', '-i', data], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] }));
+          profiled.push({ side, script, usPerRequest: (cpu * 1e6) / result.responses });
+        }
         if (result.ok !== result.responses) throw new Error(`${side}: ${result.responses - result.ok} of ${result.responses} answers were not 2xx`);
         results.push({ side, rps: result.rps, usPerRequest: (cpu * 1e6) / result.responses });
         console.log(`round ${round + 1} ${side.padEnd(12)} ${result.rps.toFixed(0).padStart(7)} req/s ${((cpu * 1e6) / result.responses).toFixed(1).padStart(7)} µs/request`);
@@ -80,6 +97,11 @@ async function main(): Promise<void> {
     console.log(
       `LabGate / bare NestJS: CPU per request ${((bare.us[1]! / ours.us[1]!) * 100).toFixed(1)} % (medians), req/s ${((ours.rps[1]! / bare.rps[1]!) * 100).toFixed(1)} % (medians)`,
     );
+    if (profiled.length === 2) {
+      const args = profiled.flatMap((p) => [p.script, p.usPerRequest.toFixed(1)]);
+      console.log(`\nperf, first round (node docs/profiles/perf-compare.js ${args.join(' ')}):`);
+      console.log(execFileSync(process.execPath, [path.join(REPO_ROOT, 'docs/profiles/perf-compare.js'), ...args, '30'], { encoding: 'utf8' }));
+    }
   } finally {
     await stack.dispose();
   }
