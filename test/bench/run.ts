@@ -122,7 +122,7 @@ function header(options: BenchOptions, stack: BenchStack): string {
     `  ${options.quick ? 'QUICK mode: ' : ''}${options.seconds} s per measured run after ${options.warmupSeconds} s of warm-up, ` +
       `${options.connections} connections (pgbench: ${options.connections} clients, 2 threads, scale ${options.pgbenchScale})`,
     `  callers: ${LEADS} leads (reads, proposals), ${REVIEWERS} reviewers and ${FUNDERS} funders (votes); the per-caller rate limit is off`,
-    `  open loop at ${options.openLoopShare * 100} % of the measured maximum; queue: ${options.queueReviews} reviews at ` +
+    `  open loop at ${options.openLoopShare * 100} % of the maximum measured just before it; queue: ${options.queueReviews} reviews at ` +
       `${options.queueReviewsPerSecond}/s; outbox drain: ${fmt.count(options.drainRows)} rows`,
     `  database ${new URL(stack.databaseUrl).pathname.slice(1)}, Redis prefix ${stack.queuePrefix}, logs in test/.logs/bench-${stack.run}-*.log`,
     '',
@@ -203,11 +203,16 @@ async function reads(ctx: Context): Promise<void> {
   progress('reads: pgbench -S');
   const pgS = await runPgbench(stack.pgbenchUrl, 'select-only', options.connections, options.seconds);
 
-  const open: OpenLoopResult[] = [];
+  // The open loop's rate is a share of the maximum measured just before it, not of the closed
+  // loop a minute earlier: on two shared cores the maximum drifts by a third from one minute to
+  // the next, and 70 % of a faster minute's maximum overloads a slower one from its first second.
+  const open: Array<OpenLoopResult & { maxRps: number }> = [];
   for (const m of measured) {
-    const rate = Math.max(1, Math.round(m.app.rps * options.openLoopShare));
+    progress(`reads: ${m.name} closed loop again, for the open loop's rate`);
+    const max = await measure(ctx, stack.api!, m.requests);
+    const rate = Math.max(1, Math.round(max.rps * options.openLoopShare));
     progress(`reads: ${m.name} open loop at ${rate} req/s`);
-    open.push(await openLoop({ url: stack.api!.url, requests: m.requests, rate, seconds: options.seconds, connections: options.connections }));
+    open.push({ ...(await openLoop({ url: stack.api!.url, requests: m.requests, rate, seconds: options.seconds, connections: options.connections })), maxRps: max.rps });
   }
 
   report.section(`Framework: closed loop, ${options.connections} connections, ${options.seconds} s`);
@@ -228,8 +233,9 @@ async function reads(ctx: Context): Promise<void> {
     report.info(`  ${m.name} / bare Fastify`, fmt.pct(m.app.rps / m.bare.rps));
     report.check(`  ${m.name} / pgbench -S`, fmt.pct(m.app.rps / pgS.tps), '>= 25 %', m.app.rps / pgS.tps >= 0.25);
     const clean = o.non2xx === 0 && o.errors === 0;
+    report.info('  closed loop again, just before the open loop', fmt.rate(o.maxRps));
     report.check(
-      `  p99 open loop at ${fmt.rate(o.rate)} (${options.openLoopShare * 100} % of max)`,
+      `  p99 open loop at ${fmt.rate(o.rate)} (${options.openLoopShare * 100} % of that)`,
       fmt.ms(o.p99),
       '< 25 ms, all 2xx',
       o.p99 < 25 && clean,
