@@ -88,11 +88,17 @@ describe('replicas: 2 APIs and 2 workers, one of each killed midway', () => {
     expect(twice).toBe(0);
     expect(await a.db.duplicateNotifications(pilots)).toBe(0);
     expect(await a.db.ledger(cast.programmeId)).toEqual({ programme: String(REVIEWS * TRANCHE), pilots: String(REVIEWS * TRANCHE), movements: String(REVIEWS * TRANCHE) });
-    // The audit seal ran once per interval (AUDIT_SEAL_INTERVAL_MS, 2 s here), not once per worker.
+    // The audit seal ran once per interval (AUDIT_SEAL_INTERVAL_MS, 2 s here), not once per worker,
+    // and runs on after the kill. A worker killed between taking a seal job and scheduling the
+    // next one (BullMQ schedules it in a call of its own) leaves the schedule to resume when that
+    // job's lock expires and the survivor takes it over (lockDuration 15 s, checked every 5 s):
+    // hence the wait, not an immediate count.
     const maintenance = new Queue(QueueName.Maintenance, { connection: redisOptions(stack.env.REDIS_URL!), prefix: stack.env.QUEUE_PREFIX });
     try {
+      const sealsSince = async () => (await maintenance.getJobs(['completed'], 0, 200)).filter((j) => j.name === 'audit.seal' && (j.finishedOn ?? 0) >= votingStarted);
+      await waitFor('an audit seal after the voting began', async () => (await sealsSince()).length >= 1, 30_000);
       const window = Date.now() - votingStarted;
-      const seals = (await maintenance.getJobs(['completed'], 0, 200)).filter((j) => j.name === 'audit.seal' && (j.finishedOn ?? 0) >= votingStarted);
+      const seals = await sealsSince();
       expect(seals.length).toBeGreaterThanOrEqual(1);
       expect(seals.length).toBeLessThanOrEqual(Math.floor(window / 2000) + 2);
     } finally {
