@@ -23,16 +23,17 @@ import { cpuSeconds, HttpProcess, REPO_ROOT } from '../support/processes';
 import { createCast, readRequests } from './seed';
 import { BenchStack } from './stack';
 
-interface Round {
-  side: string;
-  rps: number;
-  usPerRequest: number;
-}
-
+/** The middle value, or the mean of the two middle ones (load.ts's percentile is nearest-rank). */
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+interface Round {
+  side: string;
+  rps: number;
+  usPerRequest: number;
 }
 
 async function main(): Promise<void> {
@@ -67,16 +68,16 @@ async function main(): Promise<void> {
         const perf = data ? spawn('perf', ['record', '-q', '-F', '2999', '-g', '-p', String(proc.pid), '-o', data, '--', 'sleep', String(Math.max(1, seconds - 1))], { stdio: 'ignore' }) : undefined;
         const before = cpuSeconds(proc.pid);
         const result = await closedLoop({ url: proc.url, connections: options.connections, requests, seconds });
-        const cpu = cpuSeconds(proc.pid) - before;
+        const usPerRequest = ((cpuSeconds(proc.pid) - before) * 1e6) / result.responses;
         if (perf && data) {
           await new Promise((resolve) => (perf.exitCode === null ? perf.on('exit', resolve) : resolve(undefined)));
           const script = data.replace(/\.data$/, '.script');
           writeFileSync(script, execFileSync('perf', ['script', '-F', 'comm,tid,ip,sym', '-i', data], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] }));
-          profiled.push({ side, script, usPerRequest: (cpu * 1e6) / result.responses });
+          profiled.push({ side, script, usPerRequest });
         }
         if (result.ok !== result.responses) throw new Error(`${side}: ${result.responses - result.ok} of ${result.responses} answers were not 2xx`);
-        results.push({ side, rps: result.rps, usPerRequest: (cpu * 1e6) / result.responses });
-        console.log(`round ${round + 1} ${side.padEnd(12)} ${result.rps.toFixed(0).padStart(7)} req/s ${((cpu * 1e6) / result.responses).toFixed(1).padStart(7)} µs/request`);
+        results.push({ side, rps: result.rps, usPerRequest });
+        console.log(`round ${round + 1} ${side.padEnd(12)} ${result.rps.toFixed(0).padStart(7)} req/s ${usPerRequest.toFixed(1).padStart(7)} µs/request`);
       }
     }
     console.log(`\n${route}, ${options.connections} connections, ${rounds} rounds of ${seconds} s: lowest / median`);
