@@ -3,6 +3,7 @@
  * TAIL_WORKER=0) on a throwaway database, a closed loop to find the maximum rate, then three
  * 10 s open loops at 70 % of it, each printed with p50, p99, max, the generator's own lag and the
  * API's CPU and context switches per request.
+ * TAIL_ROUTE=list measures the list page (`GET /v1/pilots?limit=20`) instead of the read by id.
  * TAIL_NODE_FLAGS adds V8 flags to the API (`--trace-gc` writes its collections to its log).
  * TAIL_HEAP_PROFILE=<file> writes a sampling heap profile of the API's allocations over the whole
  * run there (heap-profile.ts; summarised by docs/profiles/analyze-heapprofile.js).
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
     const api = new ApiClient(app.url, stack.adminToken);
     const cast = await createCast(api);
     const pilots = await proposePilots(api, cast, 200);
-    const requests = readRequests(cast, `/v1/pilots/${pilots[100]!.id}`);
+    const requests = readRequests(cast, process.env.TAIL_ROUTE === 'list' ? '/v1/pilots?limit=20' : `/v1/pilots/${pilots[100]!.id}`);
     // What the API spent per request during a run: a process woken for every request (an open
     // loop at a low rate) spends more per request than one that finds several waiting.
     const perRequest = async <R extends { responses: number }>(run: () => Promise<R>): Promise<R & { cpuUs: number; switches: number }> => {

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { faultPoint } from './fault-points';
-import { statementName } from '../prepared-statements';
 
 /** A transaction's handle: every repository method that writes, or reads under a lock, takes one. */
 export type Tx = EntityManager;
@@ -241,20 +240,20 @@ export async function updateReturning<T>(tx: Tx, sql: string, params: unknown[])
 }
 
 interface PgClient {
-  query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+  query(text: string, values: unknown[]): Promise<{ rows: unknown[] }>;
 }
 
 /**
- * A read on the hot path as a named prepared statement: Postgres parses and plans it once per
- * connection. The connection comes from the driver's public `obtainMasterConnection`; for
- * single statements outside a transaction only.
+ * A read on the hot path without TypeORM: the pooled connection's query, which makes it a named
+ * prepared statement (prepared-statements.ts), so Postgres parses and plans it once per connection
+ * and describes its rows once. The connection comes from the driver's public
+ * `obtainMasterConnection`; for single statements outside a transaction only.
  */
 export async function preparedQuery<T>(db: DataSource, text: string, values: unknown[]): Promise<T[]> {
   const driver = db.driver as unknown as { obtainMasterConnection(): Promise<[PgClient, (err?: unknown) => void]> };
   const [client, release] = await driver.obtainMasterConnection();
-  const name = statementName(text);
   try {
-    const result = await client.query(name ? { name, text, values } : { text, values });
+    const result = await client.query(text, values);
     release();
     return result.rows as T[];
   } catch (err) {
