@@ -9,6 +9,9 @@
  *   npm run build && node dist/test/bench/framework.js
  *
  * FRAMEWORK_PATH (/health/live) picks the route; it must answer the same on both sides.
+ * FRAMEWORK_PATH=pilot or page measures `GET /v1/pilots/:id` or `GET /v1/pilots?limit=20`: 40 pilots
+ * are proposed, and the reference serves the JSON the API answered for them from memory (as in
+ * run.js, where the reads' target is that reference).
  * FRAMEWORK_NODE_FLAGS adds V8 flags to both sides. FRAMEWORK_PERF=<dir>: both start with
  * `--perf-basic-prof`, `perf record -g` samples each side through its first round, and the run
  * ends with the two compared per request (docs/profiles/perf-compare.js; the scripts stay in <dir>).
@@ -16,11 +19,12 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ok } from '@labgate/client';
 import { ApiClient } from './api';
 import { closedLoop } from './load';
 import { readOptions } from './options';
 import { cpuSeconds, HttpProcess, REPO_ROOT } from '../support/processes';
-import { createCast, readRequests } from './seed';
+import { Cast, createCast, proposePilots, readRequests } from './seed';
 import { BenchStack } from './stack';
 
 /** The middle value, or the mean of the two middle ones (load.ts's percentile is nearest-rank). */
@@ -36,11 +40,26 @@ interface Round {
   usPerRequest: number;
 }
 
+/**
+ * The route both sides answer, and the JSON the reference serves for the reads: what the API
+ * answered a lead for the same path (every lead of the cast's agency sees the same pilots).
+ */
+async function routeToMeasure(requested: string, api: ApiClient, cast: Cast): Promise<{ route: string; bodies: { pilot: unknown; page: unknown } }> {
+  if (requested !== 'pilot' && requested !== 'page') return { route: requested, bodies: { pilot: {}, page: {} } };
+  const pilots = await proposePilots(api, cast, 40);
+  const lead = api.as(cast.leads[0]!.token);
+  if (requested === 'pilot') {
+    const id = pilots[20]!.id;
+    return { route: `/v1/pilots/${id}`, bodies: { pilot: await ok(lead.GET('/v1/pilots/{id}', { params: { path: { id } } })), page: {} } };
+  }
+  return { route: '/v1/pilots?limit=20', bodies: { pilot: {}, page: await ok(lead.GET('/v1/pilots', { params: { query: { limit: 20 } } })) } };
+}
+
 async function main(): Promise<void> {
   const options = readOptions();
   const seconds = Number(process.env.BENCH_SECONDS ?? 5);
   const rounds = Number(process.env.FRAMEWORK_ROUNDS ?? 6);
-  const route = process.env.FRAMEWORK_PATH ?? '/health/live';
+  const requested = process.env.FRAMEWORK_PATH ?? '/health/live';
   const stack = BenchStack.create(options);
   try {
     await stack.migrate();
@@ -49,8 +68,10 @@ async function main(): Promise<void> {
     const nodeFlags = [...(process.env.FRAMEWORK_NODE_FLAGS ?? '').split(' ').filter(Boolean), ...(perfDir ? ['--perf-basic-prof'] : [])];
     const profiled: Array<{ side: string; script: string; usPerRequest: number }> = [];
     const app = await stack.startApi({}, nodeFlags);
-    const cast = await createCast(new ApiClient(app.url, stack.adminToken));
-    const nest = await stack.startNestReference({ pilot: {}, page: {} }, nodeFlags);
+    const api = new ApiClient(app.url, stack.adminToken);
+    const cast = await createCast(api);
+    const { route, bodies } = await routeToMeasure(requested, api, cast);
+    const nest = await stack.startNestReference(bodies, nodeFlags);
     console.log(`LabGate pid ${app.pid}, bare NestJS pid ${nest.pid}`);
     const requests = readRequests(cast, route);
     const sides: Array<[string, HttpProcess]> = [

@@ -3,7 +3,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { APP_CONFIG, type AppConfig } from '@labgate/config';
 import { Transactor, UsersRepository } from '@labgate/persistence';
 import type { Principal } from '../common/principal';
-import { hashApiToken } from './tokens';
+import { apiTokenCacheKey, hashApiToken } from './tokens';
 
 
 export const BOOTSTRAP_ADMIN_EMAIL = 'admin@labgate.local';
@@ -38,7 +38,7 @@ export class AuthService {
 
   /** The user this process resolved the token to within the last second, without any lookup; undefined when not known. */
   cached(token: string): Principal | undefined {
-    const entry = this.cache.get(hashApiToken(token).toString('base64'));
+    const entry = this.cache.get(apiTokenCacheKey(token));
     return entry && entry.expires > Date.now() && entry.principal ? entry.principal : undefined;
   }
 
