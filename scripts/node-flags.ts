@@ -9,5 +9,14 @@
  * wall time under reads by id and 17 % under list pages (scavenges every ~20 ms promoted the
  * data of requests still in flight); with 8 MB, 5.5 % and 13 %, for about 5 MB more resident
  * memory, which loading ECharts and the OpenTelemetry SDK only when used had freed.
+ *
+ * Allocation-site pretenuring is off. V8 allocates straight into the old generation the objects
+ * of any allocation site whose objects mostly survived a scavenge. Under load it made that
+ * decision for sites on the request path (the rows node-postgres builds among them), and from
+ * then on every request's rows went to the old generation, where they died. Worse, while dead
+ * there they kept their young strings and dates alive through the next scavenges. The old
+ * generation filled with the dead: a mark-compact every ~2.4 s under reads by id. With
+ * pretenuring off, a read promotes 0.05 – 0.10 kB instead of 2.5, a list page 9 – 13 kB instead
+ * of 52, and mark-compacts fall from 1.8 to 0 – 0.4 per 10,000 reads (`cost.js`, BENCHMARKS.md).
  */
-export const API_NODE_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=8'];
+export const API_NODE_FLAGS = ['--max-old-space-size=128', '--max-semi-space-size=8', '--no-allocation-site-pretenuring'];

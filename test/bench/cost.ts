@@ -9,7 +9,8 @@
  *
  * BENCH_SECONDS (5) per route, BENCH_CONNECTIONS (32), COST_ONLY=<part of a route name> to
  * measure one route, COST_CPU_PROFILE=<dir> for a V8 CPU profile of the API (written when it
- * stops); see ablations() for the database-side switches. Ends with a table on stdout.
+ * stops), COST_NODE_FLAGS=<V8 flags> added to the API's own (scripts/node-flags.ts); see
+ * ablations() for the database-side switches. Ends with a table on stdout.
  */
 import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,8 +63,13 @@ interface Cost {
   dbBackground: number;
   roundTrips: number;
   statementCount: number;
-  /** Bytes the API allocated per request, and the share of the run's wall time its GC paused it. */
+  /**
+   * Bytes the API allocated per request, bytes its scavenges promoted to the old generation per
+   * request, mark-compacts per 10,000 requests, and the share of the run's wall time its GC paused it.
+   */
   allocated: number;
+  promoted: number;
+  markCompacts: number;
   gcShare: number;
   failures: number;
   statements: Array<{ text: string; perRequest: number }>;
@@ -86,17 +92,22 @@ async function queriesSoFar(api: HttpProcess, file: string): Promise<QueryCounts
 
 /**
  * The API's garbage collections so far, from the `--trace-gc-nvp` lines in its log: bytes
- * allocated (each line counts those since the previous collection) and milliseconds paused.
+ * allocated (each line counts those since the previous collection), bytes promoted to the old
+ * generation, mark-compacts and milliseconds paused.
  */
-function collectionsSoFar(api: HttpProcess): { allocated: number; pausedMs: number } {
+function collectionsSoFar(api: HttpProcess): { allocated: number; promoted: number; markCompacts: number; pausedMs: number } {
   let allocated = 0;
+  let promoted = 0;
+  let markCompacts = 0;
   let pausedMs = 0;
   for (const line of readFileSync(path.join(LOG_DIR, `${api.name}.log`), 'utf8').split('\n')) {
     if (!line.includes(' gc=')) continue;
     allocated += Number(/ allocated=(\d+)/.exec(line)?.[1] ?? 0);
+    promoted += Number(/ promoted=(\d+)/.exec(line)?.[1] ?? 0);
+    if (line.includes(' gc=mc ')) markCompacts++;
     pausedMs += Number(/ pause=([\d.]+)/.exec(line)?.[1] ?? 0);
   }
-  return { allocated, pausedMs };
+  return { allocated, promoted, markCompacts, pausedMs };
 }
 
 type Run = () => Promise<{ responses: number; ok: number; seconds: number }>;
@@ -133,6 +144,8 @@ async function cost(route: string, api: HttpProcess, countFile: string, run: Run
     roundTrips: roundTrips / n,
     statementCount: queries / n,
     allocated: (gcAfter.allocated - gcBefore.allocated) / n,
+    promoted: (gcAfter.promoted - gcBefore.promoted) / n,
+    markCompacts: ((gcAfter.markCompacts - gcBefore.markCompacts) * 10_000) / n,
     gcShare: (gcAfter.pausedMs - gcBefore.pausedMs) / (result.seconds * 1000),
     failures: n - result.ok,
     statements,
@@ -167,7 +180,7 @@ async function main(): Promise<void> {
     for (const setting of ablations()) await stack.query(`ALTER DATABASE ${db} SET ${setting}`);
     const profile = process.env.COST_CPU_PROFILE ? ['--cpu-prof', '--cpu-prof-interval', '200', '--cpu-prof-dir', path.resolve(process.env.COST_CPU_PROFILE)] : [];
     // --trace-gc-nvp: one line per collection in the API's log, for the allocation and GC columns.
-    const app = await stack.startApi({ NODE_OPTIONS: `--require ${path.join(DIST_ROOT, 'test/bench/count-queries.js')}`, LABGATE_QUERY_COUNT_FILE: countFile }, ['--trace-gc-nvp', ...profile]);
+    const app = await stack.startApi({ NODE_OPTIONS: `--require ${path.join(DIST_ROOT, 'test/bench/count-queries.js')}`, LABGATE_QUERY_COUNT_FILE: countFile }, ['--trace-gc-nvp', ...profile, ...(process.env.COST_NODE_FLAGS ?? '').split(' ').filter(Boolean)]);
     stack.startWorker();
     const api = new ApiClient(app.url, stack.adminToken);
     const cast = await createCast(api);
@@ -205,12 +218,12 @@ async function main(): Promise<void> {
     const pad = (s: string, n: number) => s.padEnd(n);
     const num = (x: number, d = 0) => x.toFixed(d).padStart(9);
     console.log(
-      `${pad('route', 32)}${'req/s'.padStart(9)}${'API usr'.padStart(9)}${'API sys'.padStart(9)}${'DB cpu'.padStart(9)}${'DB bg'.padStart(9)}${'SQL rt'.padStart(9)}${'SQL st'.padStart(9)}${'alloc kB'.padStart(9)}${'GC %'.padStart(9)}` +
-        '  (µs per request; SQL round trips, statements and kB allocated by the API per request; share of wall time the API paused for GC)',
+      `${pad('route', 32)}${'req/s'.padStart(9)}${'API usr'.padStart(9)}${'API sys'.padStart(9)}${'DB cpu'.padStart(9)}${'DB bg'.padStart(9)}${'SQL rt'.padStart(9)}${'SQL st'.padStart(9)}${'alloc kB'.padStart(9)}${'prom kB'.padStart(9)}${'MC/10k'.padStart(9)}${'GC %'.padStart(9)}` +
+        '  (µs per request; SQL round trips, statements, kB allocated and kB promoted to the old generation by the API per request; mark-compacts per 10,000 requests; share of wall time the API paused for GC)',
     );
     for (const c of costs) {
       console.log(
-        `${pad(c.route, 32)}${num(c.rps)}${num(c.apiUser)}${num(c.apiSystem)}${num(c.dbCpu)}${num(c.dbBackground)}${num(c.roundTrips, 2)}${num(c.statementCount, 2)}${num(c.allocated / 1024, 1)}${num(c.gcShare * 100, 1)}${c.failures ? `  ${c.failures} failed` : ''}`,
+        `${pad(c.route, 32)}${num(c.rps)}${num(c.apiUser)}${num(c.apiSystem)}${num(c.dbCpu)}${num(c.dbBackground)}${num(c.roundTrips, 2)}${num(c.statementCount, 2)}${num(c.allocated / 1024, 1)}${num(c.promoted / 1024, 2)}${num(c.markCompacts, 1)}${num(c.gcShare * 100, 1)}${c.failures ? `  ${c.failures} failed` : ''}`,
       );
     }
     console.log('\nStatements per request (0.05 and more):');

@@ -2,7 +2,10 @@
  * Preloaded into the API by `tail.ts` when TAIL_HEAP_PROFILE names a file
  * (`NODE_OPTIONS=--require …/heap-profile.js`): V8's sampling heap profiler from the start, with
  * the objects collected since kept in the samples (by default only what is still alive is), so
- * the profile says where the process allocates, not what it retains. SIGURG (ignored by default,
+ * the profile says where the process allocates, not what it retains. With
+ * LABGATE_HEAP_PROFILE_SURVIVORS=1 the objects a scavenge collected are left out: what is left is
+ * what lived long enough to be promoted to the old generation (and what is still alive), the
+ * objects that make the mark-compacts. SIGURG (ignored by default,
  * and not one of Nest's shutdown signals) writes the profile so far to LABGATE_HEAP_PROFILE_FILE;
  * `docs/profiles/analyze-heapprofile.js` summarises it.
  */
@@ -20,7 +23,7 @@ const started = new Promise<void>((resolve, reject) => {
     session.post(
       'HeapProfiler.startSampling',
       // One sample per 16 kB allocated on average: thousands of samples a second under load.
-      { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true },
+      { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.LABGATE_HEAP_PROFILE_SURVIVORS !== '1' },
       (startError) => (startError ? reject(startError) : resolve()),
     );
   });

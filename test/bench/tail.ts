@@ -6,18 +6,23 @@
  * TAIL_ROUTE=list measures the list page (`GET /v1/pilots?limit=20`) instead of the read by id.
  * TAIL_NODE_FLAGS adds V8 flags to the API (`--trace-gc` writes its collections to its log).
  * TAIL_HEAP_PROFILE=<file> writes a sampling heap profile of the API's allocations over the whole
- * run there (heap-profile.ts; summarised by docs/profiles/analyze-heapprofile.js).
+ * run there (heap-profile.ts; summarised by docs/profiles/analyze-heapprofile.js); with
+ * TAIL_HEAP_SURVIVORS=1, only of the objects that outlived a scavenge (promoted or still alive).
+ * TAIL_PERF=<dir> samples the API with `perf record -g` through the closed loop and the first open
+ * loop and compares the two per request by module (docs/profiles/perf-compare.js: the open loop as
+ * a, the closed loop as b), to see what a request costs more when requests do not queue.
  *
  *   npm run build && node dist/test/bench/tail.js
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApiClient } from './api';
 import { closedLoop, openLoop } from './load';
 import { readOptions } from './options';
 import { createCast, proposePilots, readRequests } from './seed';
 import { BenchStack } from './stack';
-import { cpuSeconds, DIST_ROOT, sleep } from '../support/processes';
+import { cpuSeconds, DIST_ROOT, REPO_ROOT, sleep } from '../support/processes';
 
 /** Context switches (voluntary and not) of a process so far: each is a wake-up or a preemption. */
 function contextSwitches(pid: number): number {
@@ -32,10 +37,17 @@ async function main(): Promise<void> {
     await stack.migrate();
     const heapProfile = process.env.TAIL_HEAP_PROFILE ? path.resolve(process.env.TAIL_HEAP_PROFILE) : undefined;
     const profiling = heapProfile
-      ? { NODE_OPTIONS: `--require ${path.join(DIST_ROOT, 'test/bench/heap-profile.js')}`, LABGATE_HEAP_PROFILE_FILE: heapProfile }
+      ? {
+          NODE_OPTIONS: `--require ${path.join(DIST_ROOT, 'test/bench/heap-profile.js')}`,
+          LABGATE_HEAP_PROFILE_FILE: heapProfile,
+          LABGATE_HEAP_PROFILE_SURVIVORS: process.env.TAIL_HEAP_SURVIVORS === '1' ? '1' : '0',
+        }
       : {};
     if (heapProfile) rmSync(heapProfile, { force: true });
-    const app = await stack.startApi(profiling, (process.env.TAIL_NODE_FLAGS ?? '').split(' ').filter(Boolean));
+    const perfDir = process.env.TAIL_PERF ? path.resolve(process.env.TAIL_PERF) : undefined;
+    if (perfDir) mkdirSync(perfDir, { recursive: true });
+    const nodeFlags = [...(process.env.TAIL_NODE_FLAGS ?? '').split(' ').filter(Boolean), ...(perfDir ? ['--perf-basic-prof'] : [])];
+    const app = await stack.startApi(profiling, nodeFlags);
     if (process.env.TAIL_WORKER !== '0') stack.startWorker();
     const api = new ApiClient(app.url, stack.adminToken);
     const cast = await createCast(api);
@@ -43,21 +55,39 @@ async function main(): Promise<void> {
     const requests = readRequests(cast, process.env.TAIL_ROUTE === 'list' ? '/v1/pilots?limit=20' : `/v1/pilots/${pilots[100]!.id}`);
     // What the API spent per request during a run: a process woken for every request (an open
     // loop at a low rate) spends more per request than one that finds several waiting.
-    const perRequest = async <R extends { responses: number }>(run: () => Promise<R>): Promise<R & { cpuUs: number; switches: number }> => {
+    const profiled: Array<{ script: string; cpuUs: number }> = [];
+    const perRequest = async <R extends { responses: number }>(run: () => Promise<R>, perfName?: string, seconds = 0): Promise<R & { cpuUs: number; switches: number }> => {
+      const data = perfDir && perfName ? path.join(perfDir, `${perfName}.data`) : undefined;
+      // Sampling starts a moment into the loop and stops before its end: load all along.
+      const perf: ChildProcess | undefined = data
+        ? spawn('perf', ['record', '-q', '-F', '2999', '-g', '-p', String(app.pid), '-o', data, '--', 'sleep', String(Math.max(1, seconds - 1))], { stdio: 'ignore' })
+        : undefined;
       const cpu = cpuSeconds(app.pid);
       const switches = contextSwitches(app.pid);
       const result = await run();
-      return { ...result, cpuUs: ((cpuSeconds(app.pid) - cpu) * 1e6) / result.responses, switches: (contextSwitches(app.pid) - switches) / result.responses };
+      const cpuUs = ((cpuSeconds(app.pid) - cpu) * 1e6) / result.responses;
+      if (perf && data) {
+        await new Promise((resolve) => (perf.exitCode === null ? perf.on('exit', resolve) : resolve(undefined)));
+        const script = data.replace(/\.data$/, '.script');
+        writeFileSync(script, execFileSync('perf', ['script', '-F', 'comm,tid,ip,sym', '-i', data], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] }));
+        profiled.unshift({ script, cpuUs });
+      }
+      return { ...result, cpuUs, switches: (contextSwitches(app.pid) - switches) / result.responses };
     };
     const cost = (r: { cpuUs: number; switches: number }) => `API CPU ${Math.round(r.cpuUs)} µs and ${r.switches.toFixed(2)} context switches per request`;
     await closedLoop({ url: app.url, connections: options.connections, requests, seconds: 3 });
-    const max = await perRequest(() => closedLoop({ url: app.url, connections: options.connections, requests, seconds: 5 }));
+    const max = await perRequest(() => closedLoop({ url: app.url, connections: options.connections, requests, seconds: 5 }), 'closed', 5);
     console.log(`closed loop: ${Math.round(max.rps)} req/s, ${cost(max)}`);
     const rate = Math.round(max.rps * options.openLoopShare);
     for (let i = 0; i < 3; i++) {
-      const o = await perRequest(() => openLoop({ url: app.url, requests, rate, seconds: 10, connections: options.connections }));
+      const o = await perRequest(() => openLoop({ url: app.url, requests, rate, seconds: 10, connections: options.connections }), i === 0 ? 'open' : undefined, 10);
       const ms = (x: number) => `${x.toFixed(1)} ms`;
       console.log(`open loop at ${rate} req/s: p50 ${ms(o.p50)}, p99 ${ms(o.p99)}, max ${ms(o.max)}, generator lag p99 ${ms(o.lagP99)}, failures ${o.non2xx + o.errors}; ${cost(o)}`);
+    }
+    if (profiled.length === 2) {
+      const args = profiled.flatMap((p) => [p.script, p.cpuUs.toFixed(1)]);
+      console.log(`\nperf, first open loop (a) against the closed loop (b) (node docs/profiles/perf-compare.js ${args.join(' ')}):`);
+      console.log(execFileSync(process.execPath, [path.join(REPO_ROOT, 'docs/profiles/perf-compare.js'), ...args, '40'], { encoding: 'utf8' }));
     }
     if (heapProfile) {
       app.child.kill('SIGURG');

@@ -1,9 +1,26 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { dropDatabase } from '@labgate/persistence';
 import { MIGRATIONS } from '@labgate/migrations';
+import { API_NODE_FLAGS } from '../../scripts/node-flags';
 import { DIST_ROOT, freePort, pollFor, waitForHttp } from '../support/processes';
+
+/** The command lines (argv) of a process's children, from /proc. */
+function childCommandLines(pid: number): string[][] {
+  const lines: string[][] = [];
+  for (const entry of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== pid) continue;
+      lines.push(readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return lines;
+}
 
 /** `npm start`'s entry point, as an operator runs it. */
 function start(env: NodeJS.ProcessEnv) {
@@ -29,6 +46,14 @@ describe('npm start', () => {
       expect(run.output()).toContain(`applied ${MIGRATIONS.length} migration(s)`);
       expect(run.output()).toContain('LabGate worker ready');
       expect(run.output()).toContain('LabGate API listening');
+      // The API runs with its V8 flags (bounded heap, no allocation-site pretenuring), the worker without them.
+      const children = childCommandLines(run.child.pid!);
+      const api = children.find((argv) => argv.some((a) => a.endsWith(path.join('apps', 'api', 'src', 'main.js'))));
+      const worker = children.find((argv) => argv.some((a) => a.endsWith(path.join('apps', 'worker', 'src', 'main.js'))));
+      expect(api).toEqual(expect.arrayContaining(API_NODE_FLAGS));
+      expect(api).toContain('--no-allocation-site-pretenuring');
+      expect(worker).toBeDefined();
+      expect(worker).not.toContain('--no-allocation-site-pretenuring');
       run.child.kill('SIGTERM');
       expect(await run.exited).toBe(0);
     } finally {
