@@ -22,6 +22,8 @@ export interface BenchOptions {
   drainRows: number;
   pgbenchScale: number;
   keepDatabase: boolean;
+  /** The apps' LOG_LEVEL (BENCH_LOG_LEVEL): warn keeps the per-request lines, written at info, out of the measurement. */
+  logLevel: string;
   /** The report section's synthetic portfolio (votes: ten per pilot) and requests per figure. */
   reportPilots: number;
   reportSamples: number;
@@ -51,6 +53,7 @@ export function readOptions(): BenchOptions {
     drainRows: 10_000,
     pgbenchScale: 10,
     keepDatabase: process.env.BENCH_KEEP_DATABASE === '1',
+    logLevel: process.env.BENCH_LOG_LEVEL || 'warn',
     reportPilots: positiveInt('BENCH_REPORT_PILOTS', quick ? 10_000 : 100_000),
     reportSamples: positiveInt('BENCH_REPORT_SAMPLES', quick ? 5 : 20),
   };

@@ -68,13 +68,13 @@ export class BenchStack {
     await ensureDatabase(this.pgbenchUrl);
   }
 
-  /** The apps' environment; LOG_LEVEL warn keeps per-request logging out of the measurement. */
+  /** The apps' environment; LOG_LEVEL warn (BENCH_LOG_LEVEL) keeps per-request logging out of the measurement. */
   private appEnv(): NodeJS.ProcessEnv {
     return {
       DATABASE_URL: this.databaseUrl,
       REDIS_URL: this.options.redisUrl,
       QUEUE_PREFIX: this.queuePrefix,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: this.options.logLevel,
       BOOTSTRAP_ADMIN_TOKEN: this.adminToken,
       // The limiter is off: the bench measures the API, and sends thousands of requests a
       // minute per caller during set-up.

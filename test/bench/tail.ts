@@ -1,8 +1,8 @@
 /**
  * The open-loop tail of `GET /v1/pilots/:id` in isolation: the API (and the worker, unless
  * TAIL_WORKER=0) on a throwaway database, a closed loop to find the maximum rate, then three
- * 10 s open loops at 70 % of it, each printed with p50, p99, max, the generator's own lag and the
- * API's CPU and context switches per request.
+ * 10 s open loops at 70 % of it (TAIL_SHARE=0.5 for 50 %), each printed with p50, p99, max, the
+ * generator's own lag and the API's CPU and context switches per request.
  * TAIL_ROUTE=list measures the list page (`GET /v1/pilots?limit=20`) instead of the read by id.
  * TAIL_NODE_FLAGS adds V8 flags to the API (`--trace-gc` writes its collections to its log).
  * TAIL_HEAP_PROFILE=<file> writes a sampling heap profile of the API's allocations over the whole
@@ -78,7 +78,9 @@ async function main(): Promise<void> {
     await closedLoop({ url: app.url, connections: options.connections, requests, seconds: 3 });
     const max = await perRequest(() => closedLoop({ url: app.url, connections: options.connections, requests, seconds: 5 }), 'closed', 5);
     console.log(`closed loop: ${Math.round(max.rps)} req/s, ${cost(max)}`);
-    const rate = Math.round(max.rps * options.openLoopShare);
+    const share = process.env.TAIL_SHARE ? Number(process.env.TAIL_SHARE) : options.openLoopShare;
+    if (!(share > 0 && share <= 1)) throw new Error(`TAIL_SHARE must be a share of the closed loop's rate, in (0, 1]: ${process.env.TAIL_SHARE}`);
+    const rate = Math.round(max.rps * share);
     for (let i = 0; i < 3; i++) {
       const o = await perRequest(() => openLoop({ url: app.url, requests, rate, seconds: 10, connections: options.connections }), i === 0 ? 'open' : undefined, 10);
       const ms = (x: number) => `${x.toFixed(1)} ms`;
