@@ -18,7 +18,7 @@ import path from 'node:path';
 import { ApiClient } from './api';
 import { closedLoop, PreparedRequest } from './load';
 import { readOptions } from './options';
-import { DIST_ROOT, HttpProcess, LOG_DIR, sleep } from '../support/processes';
+import { DIST_ROOT, HttpProcess, LOG_DIR, machineTicks, sleep, stealShare } from '../support/processes';
 import { createCast, createPilotRequests, openReviews, proposePilots, readRequests, voteSequence } from './seed';
 import { BenchStack } from './stack';
 
@@ -71,6 +71,8 @@ interface Cost {
   promoted: number;
   markCompacts: number;
   gcShare: number;
+  /** Share of the machine's CPU time the hypervisor gave to other guests meanwhile. */
+  steal: number;
   failures: number;
   statements: Array<{ text: string; perRequest: number }>;
 }
@@ -119,7 +121,9 @@ async function cost(route: string, api: HttpProcess, countFile: string, run: Run
   const apiBefore = processCpu(api.pid);
   const dbBefore = postgresCpu();
   const gcBefore = collectionsSoFar(api);
+  const ticks = machineTicks();
   const result = await run();
+  const steal = stealShare(ticks, machineTicks());
   const apiAfter = processCpu(api.pid);
   const dbAfter = postgresCpu();
   const queriesAfter = await queriesSoFar(api, countFile);
@@ -147,6 +151,7 @@ async function cost(route: string, api: HttpProcess, countFile: string, run: Run
     promoted: (gcAfter.promoted - gcBefore.promoted) / n,
     markCompacts: ((gcAfter.markCompacts - gcBefore.markCompacts) * 10_000) / n,
     gcShare: (gcAfter.pausedMs - gcBefore.pausedMs) / (result.seconds * 1000),
+    steal,
     failures: n - result.ok,
     statements,
   };
@@ -218,12 +223,12 @@ async function main(): Promise<void> {
     const pad = (s: string, n: number) => s.padEnd(n);
     const num = (x: number, d = 0) => x.toFixed(d).padStart(9);
     console.log(
-      `${pad('route', 32)}${'req/s'.padStart(9)}${'API usr'.padStart(9)}${'API sys'.padStart(9)}${'DB cpu'.padStart(9)}${'DB bg'.padStart(9)}${'SQL rt'.padStart(9)}${'SQL st'.padStart(9)}${'alloc kB'.padStart(9)}${'prom kB'.padStart(9)}${'MC/10k'.padStart(9)}${'GC %'.padStart(9)}` +
-        '  (µs per request; SQL round trips, statements, kB allocated and kB promoted to the old generation by the API per request; mark-compacts per 10,000 requests; share of wall time the API paused for GC)',
+      `${pad('route', 32)}${'req/s'.padStart(9)}${'API usr'.padStart(9)}${'API sys'.padStart(9)}${'DB cpu'.padStart(9)}${'DB bg'.padStart(9)}${'SQL rt'.padStart(9)}${'SQL st'.padStart(9)}${'alloc kB'.padStart(9)}${'prom kB'.padStart(9)}${'MC/10k'.padStart(9)}${'GC %'.padStart(9)}${'steal %'.padStart(9)}` +
+        "  (µs per request; SQL round trips, statements, kB allocated and kB promoted to the old generation by the API per request; mark-compacts per 10,000 requests; share of wall time the API paused for GC; share of the machine's CPU time the hypervisor took)",
     );
     for (const c of costs) {
       console.log(
-        `${pad(c.route, 32)}${num(c.rps)}${num(c.apiUser)}${num(c.apiSystem)}${num(c.dbCpu)}${num(c.dbBackground)}${num(c.roundTrips, 2)}${num(c.statementCount, 2)}${num(c.allocated / 1024, 1)}${num(c.promoted / 1024, 2)}${num(c.markCompacts, 1)}${num(c.gcShare * 100, 1)}${c.failures ? `  ${c.failures} failed` : ''}`,
+        `${pad(c.route, 32)}${num(c.rps)}${num(c.apiUser)}${num(c.apiSystem)}${num(c.dbCpu)}${num(c.dbBackground)}${num(c.roundTrips, 2)}${num(c.statementCount, 2)}${num(c.allocated / 1024, 1)}${num(c.promoted / 1024, 2)}${num(c.markCompacts, 1)}${num(c.gcShare * 100, 1)}${num(c.steal * 100, 1)}${c.failures ? `  ${c.failures} failed` : ''}`,
       );
     }
     console.log('\nStatements per request (0.05 and more):');

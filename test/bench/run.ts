@@ -21,7 +21,7 @@ import { ApiClient, mapLimit } from './api';
 import { closedLoop, LoadResult, openLoop, OpenLoopResult, percentile, PreparedRequest } from './load';
 import { BenchOptions, machineFacts, readOptions } from './options';
 import { initPgbench, runPgbench } from './pgbench';
-import { assertRunning, cpuSeconds, HttpProcess, pollFor, residentMemory, sleep } from '../support/processes';
+import { assertRunning, cpuSeconds, HttpProcess, machineTicks, pollFor, residentMemory, sleep, stealShare } from '../support/processes';
 import { fmt, Report } from './report';
 import {
   Cast,
@@ -129,15 +129,20 @@ function header(options: BenchOptions, stack: BenchStack): string {
   ].join('\n');
 }
 
-/** A load result and the CPU its server used meanwhile, as a share of one core. */
-type Measured = LoadResult & { cpu: number };
+/** A load result, the CPU its server used meanwhile (a share of one core) and the host's steal share. */
+type Measured = LoadResult & { cpu: number; steal: number };
+
+/** ", steal 12 %" when the hypervisor took a noticeable share of the machine during a run. */
+function stealNote(steal: number): string {
+  return steal >= 0.01 ? `, host steal ${fmt.pct(steal)}` : '';
+}
 
 function describe(r: Measured): string {
   const codes = Object.entries(r.statusCodes)
     .filter(([code]) => !code.startsWith('2'))
     .map(([code, n]) => `${fmt.count(n)} × ${code}`);
   const failures = r.non2xx + r.errors > 0 ? `, ${codes.join(', ') || `${fmt.count(r.non2xx)} non-2xx`}, ${fmt.count(r.errors)} errors` : '';
-  return `${fmt.rate(r.rps)}, p99 ${fmt.ms(r.p99)}, server CPU ${fmt.pct(r.cpu)}${failures}`;
+  return `${fmt.rate(r.rps)}, p99 ${fmt.ms(r.p99)}, server CPU ${fmt.pct(r.cpu)}${stealNote(r.steal)}${failures}`;
 }
 
 /**
@@ -147,10 +152,17 @@ function describe(r: Measured): string {
 async function withCpu(server: HttpProcess, run: () => Promise<LoadResult>): Promise<Measured> {
   assertRunning(server);
   const cpuBefore = cpuSeconds(server.pid);
-  const result = await run();
+  const { result, steal } = await withSteal(run);
   // A server that died mid-run leaves only connection errors behind; say so instead.
   assertRunning(server);
-  return { ...result, cpu: (cpuSeconds(server.pid) - cpuBefore) / result.seconds };
+  return { ...result, cpu: (cpuSeconds(server.pid) - cpuBefore) / result.seconds, steal };
+}
+
+/** Runs `run` and says what share of the machine's CPU time the hypervisor took meanwhile. */
+async function withSteal<R>(run: () => Promise<R>): Promise<{ result: R; steal: number }> {
+  const before = machineTicks();
+  const result = await run();
+  return { result, steal: stealShare(before, machineTicks()) };
 }
 
 /** Warm-up, then the measured run, of the same requests for BENCH_SECONDS. */
@@ -201,18 +213,19 @@ async function reads(ctx: Context): Promise<void> {
   }
   await Promise.all([reference.stop(), nest.stop()]);
   progress('reads: pgbench -S');
-  const pgS = await runPgbench(stack.pgbenchUrl, 'select-only', options.connections, options.seconds);
+  const { result: pgS, steal: pgSSteal } = await withSteal(() => runPgbench(stack.pgbenchUrl, 'select-only', options.connections, options.seconds));
 
   // The open loop's rate is a share of the maximum measured just before it, not of the closed
   // loop a minute earlier: on two shared cores the maximum drifts by a third from one minute to
   // the next, and 70 % of a faster minute's maximum overloads a slower one from its first second.
-  const open: Array<OpenLoopResult & { maxRps: number }> = [];
+  const open: Array<OpenLoopResult & { maxRps: number; maxSteal: number; steal: number }> = [];
   for (const m of measured) {
     progress(`reads: ${m.name} closed loop again, for the open loop's rate`);
     const max = await measure(ctx, stack.api!, m.requests);
     const rate = Math.max(1, Math.round(max.rps * options.openLoopShare));
     progress(`reads: ${m.name} open loop at ${rate} req/s`);
-    open.push({ ...(await openLoop({ url: stack.api!.url, requests: m.requests, rate, seconds: options.seconds, connections: options.connections })), maxRps: max.rps });
+    const { result, steal } = await withSteal(() => openLoop({ url: stack.api!.url, requests: m.requests, rate, seconds: options.seconds, connections: options.connections }));
+    open.push({ ...result, maxRps: max.rps, maxSteal: max.steal, steal });
   }
 
   report.section(`Framework: closed loop, ${options.connections} connections, ${options.seconds} s`);
@@ -223,7 +236,7 @@ async function reads(ctx: Context): Promise<void> {
   report.info('  bare NestJS / bare Fastify', fmt.pct(framework.nest.rps / framework.fastify.rps));
 
   report.section(`Reads: closed loop, ${options.connections} connections, ${options.seconds} s`);
-  report.info('pgbench -S (select-only)', fmt.rate(pgS.tps, 'tps'));
+  report.info('pgbench -S (select-only)', `${fmt.rate(pgS.tps, 'tps')}${stealNote(pgSSteal)}`);
   measured.forEach((m, i) => {
     const o = open[i]!;
     report.info(`${m.name}`, describe(m.app));
@@ -233,7 +246,7 @@ async function reads(ctx: Context): Promise<void> {
     report.info(`  ${m.name} / bare Fastify`, fmt.pct(m.app.rps / m.bare.rps));
     report.check(`  ${m.name} / pgbench -S`, fmt.pct(m.app.rps / pgS.tps), '>= 25 %', m.app.rps / pgS.tps >= 0.25);
     const clean = o.non2xx === 0 && o.errors === 0;
-    report.info('  closed loop again, just before the open loop', fmt.rate(o.maxRps));
+    report.info('  closed loop again, just before the open loop', `${fmt.rate(o.maxRps)}${stealNote(o.maxSteal)}`);
     report.check(
       `  p99 open loop at ${fmt.rate(o.rate)} (${options.openLoopShare * 100} % of that)`,
       fmt.ms(o.p99),
@@ -242,9 +255,13 @@ async function reads(ctx: Context): Promise<void> {
     );
     report.info(
       `    p50, max; generator lag p99${clean ? '' : '; failures'}`,
-      `${fmt.ms(o.p50)}, ${fmt.ms(o.max)}; ${fmt.ms(o.lagP99)}${clean ? '' : `; ${o.non2xx} non-2xx, ${o.errors} errors`}`,
+      `${fmt.ms(o.p50)}, ${fmt.ms(o.max)}; ${fmt.ms(o.lagP99)}${stealNote(o.steal)}${clean ? '' : `; ${o.non2xx} non-2xx, ${o.errors} errors`}`,
     );
   });
+  report.note(
+    'Host steal: the share of the machine\'s CPU time (both cores, /proc/stat) the hypervisor gave to other guests during a run, ' +
+      'shown from 1 %. A run with a high share measured the neighbours as much as the server; compare ratios from runs without it.',
+  );
   report.note(
     `Open loop: requests on a fixed schedule over ${options.connections} pre-opened connections (wrk2-style), latency counted from ` +
       "the scheduled send time. autocannon's overallRate is bursty per second and closed loop within it, so it is not used for this figure.",
@@ -257,7 +274,7 @@ async function writes(ctx: Context): Promise<SeatedReview[]> {
   progress('writes: POST /v1/pilots');
   const create = await measure(ctx, stack.api!, createPilotRequests(cast));
   progress('writes: pgbench (TPC-B-like)');
-  const tpcb = await runPgbench(stack.pgbenchUrl, 'tpcb-like', options.connections, options.seconds);
+  const { result: tpcb, steal: tpcbSteal } = await withSteal(() => runPgbench(stack.pgbenchUrl, 'tpcb-like', options.connections, options.seconds));
 
   // Votes must each be a distinct (review, seat holder), so they are prepared up front, enough
   // for about BENCH_SECONDS at the pilot-creation rate (a vote is a transaction of similar size).
@@ -293,7 +310,7 @@ async function writes(ctx: Context): Promise<SeatedReview[]> {
   ]);
 
   report.section(`Writes: closed loop, ${options.connections} connections`);
-  report.info(`pgbench TPC-B-like, ${options.seconds} s`, `${fmt.rate(tpcb.tps, 'tps')}${tpcb.failed ? `, ${tpcb.failed} failed` : ''}`);
+  report.info(`pgbench TPC-B-like, ${options.seconds} s`, `${fmt.rate(tpcb.tps, 'tps')}${tpcb.failed ? `, ${tpcb.failed} failed` : ''}${stealNote(tpcbSteal)}`);
   report.info(`POST /v1/pilots, ${options.seconds} s`, describe(create));
   report.check('  POST /v1/pilots / pgbench TPC-B', fmt.pct(create.rps / tpcb.tps), '>= 25 %', create.rps / tpcb.tps >= 0.25);
   report.info(`POST /v1/gate-reviews/:id/votes, ${fmt.count(sequence.length)} votes in ${fmt.s(votes.seconds)}`, describe(votes));

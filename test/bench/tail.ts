@@ -22,7 +22,7 @@ import { closedLoop, openLoop } from './load';
 import { readOptions } from './options';
 import { createCast, proposePilots, readRequests } from './seed';
 import { BenchStack } from './stack';
-import { cpuSeconds, DIST_ROOT, REPO_ROOT, sleep } from '../support/processes';
+import { cpuSeconds, DIST_ROOT, machineTicks, REPO_ROOT, sleep, stealShare } from '../support/processes';
 
 /** Context switches (voluntary and not) of a process so far: each is a wake-up or a preemption. */
 function contextSwitches(pid: number): number {
@@ -56,7 +56,11 @@ async function main(): Promise<void> {
     // What the API spent per request during a run: a process woken for every request (an open
     // loop at a low rate) spends more per request than one that finds several waiting.
     const profiled: Array<{ script: string; cpuUs: number }> = [];
-    const perRequest = async <R extends { responses: number }>(run: () => Promise<R>, perfName?: string, seconds = 0): Promise<R & { cpuUs: number; switches: number }> => {
+    const perRequest = async <R extends { responses: number }>(
+      run: () => Promise<R>,
+      perfName?: string,
+      seconds = 0,
+    ): Promise<R & { cpuUs: number; switches: number; steal: number }> => {
       const data = perfDir && perfName ? path.join(perfDir, `${perfName}.data`) : undefined;
       // Sampling starts a moment into the loop and stops before its end: load all along.
       const perf: ChildProcess | undefined = data
@@ -64,7 +68,9 @@ async function main(): Promise<void> {
         : undefined;
       const cpu = cpuSeconds(app.pid);
       const switches = contextSwitches(app.pid);
+      const ticks = machineTicks();
       const result = await run();
+      const steal = stealShare(ticks, machineTicks());
       const cpuUs = ((cpuSeconds(app.pid) - cpu) * 1e6) / result.responses;
       if (perf && data) {
         await new Promise((resolve) => (perf.exitCode === null ? perf.on('exit', resolve) : resolve(undefined)));
@@ -72,9 +78,10 @@ async function main(): Promise<void> {
         writeFileSync(script, execFileSync('perf', ['script', '-F', 'comm,tid,ip,sym', '-i', data], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] }));
         profiled.unshift({ script, cpuUs });
       }
-      return { ...result, cpuUs, switches: (contextSwitches(app.pid) - switches) / result.responses };
+      return { ...result, cpuUs, switches: (contextSwitches(app.pid) - switches) / result.responses, steal };
     };
-    const cost = (r: { cpuUs: number; switches: number }) => `API CPU ${Math.round(r.cpuUs)} µs and ${r.switches.toFixed(2)} context switches per request`;
+    const cost = (r: { cpuUs: number; switches: number; steal: number }) =>
+      `API CPU ${Math.round(r.cpuUs)} µs and ${r.switches.toFixed(2)} context switches per request; host steal ${(r.steal * 100).toFixed(1)} %`;
     await closedLoop({ url: app.url, connections: options.connections, requests, seconds: 3 });
     const max = await perRequest(() => closedLoop({ url: app.url, connections: options.connections, requests, seconds: 5 }), 'closed', 5);
     console.log(`closed loop: ${Math.round(max.rps)} req/s, ${cost(max)}`);

@@ -150,6 +150,24 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
 }
 
+/**
+ * The machine's CPU time so far, all cores, in ticks: the time the hypervisor gave to other guests
+ * while this one wanted to run (steal), and the total. On a shared host a run whose steal share is
+ * high measured the neighbours as much as the server.
+ */
+export function machineTicks(): { steal: number; total: number } {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+  // "cpu  user nice system idle iowait irq softirq steal guest guest_nice"; guest time is already in user.
+  const fields = cpu.trim().split(/\s+/).slice(1, 9).map(Number);
+  return { steal: fields[7] ?? 0, total: fields.reduce((a, b) => a + b, 0) };
+}
+
+/** The share of the machine's CPU time stolen by the hypervisor between two `machineTicks()`. */
+export function stealShare(before: { steal: number; total: number }, after: { steal: number; total: number }): number {
+  const total = after.total - before.total;
+  return total > 0 ? (after.steal - before.steal) / total : 0;
+}
+
 /** Polls `probe` every `pollMs` until it gives a value (anything but undefined or false); throws after `timeoutMs`. */
 export async function pollFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>, pollMs = 200): Promise<T> {
   const deadline = performance.now() + timeoutMs;
