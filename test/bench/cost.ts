@@ -18,7 +18,7 @@ import path from 'node:path';
 import { ApiClient } from './api';
 import { closedLoop, PreparedRequest } from './load';
 import { readOptions } from './options';
-import { DIST_ROOT, HttpProcess, LOG_DIR, machineTicks, sleep, stealShare } from '../support/processes';
+import { DIST_ROOT, HttpProcess, LOG_DIR, machineTicks, procStat, sleep, stealShare } from '../support/processes';
 import { createCast, createPilotRequests, openReviews, proposePilots, readRequests, voteSequence } from './seed';
 import { BenchStack } from './stack';
 
@@ -32,9 +32,8 @@ function postgresCpu(): { backends: number; background: number } {
   let background = 0;
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (!stat.includes('(postgres)')) continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const { name, fields } = procStat(pid);
+      if (name !== 'postgres') continue;
       const own = (Number(fields[11]) + Number(fields[12])) / 100;
       const reaped = (Number(fields[13]) + Number(fields[14])) / 100;
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
@@ -49,8 +48,7 @@ function postgresCpu(): { backends: number; background: number } {
 }
 
 function processCpu(pid: number): { user: number; system: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const { fields } = procStat(pid);
   return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
 }
 

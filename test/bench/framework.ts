@@ -16,14 +16,14 @@
  * `--perf-basic-prof`, `perf record -g` samples each side through its first round, and the run
  * ends with the two compared per request (docs/profiles/perf-compare.js; the scripts stay in <dir>).
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { ok } from '@labgate/client';
 import { ApiClient } from './api';
 import { closedLoop } from './load';
 import { readOptions } from './options';
-import { cpuSeconds, HttpProcess, REPO_ROOT } from '../support/processes';
+import { comparePerf, recordPerf } from './perf';
+import { cpuSeconds, HttpProcess } from '../support/processes';
 import { Cast, createCast, proposePilots, readRequests } from './seed';
 import { BenchStack } from './stack';
 
@@ -84,18 +84,11 @@ async function main(): Promise<void> {
       // Each round starts with the side the previous one ended with: ABBA, so neither always goes first.
       const order = round % 2 === 0 ? sides : [...sides].reverse();
       for (const [side, proc] of order) {
-        const data = perfDir && round === 0 ? path.join(perfDir, `${side.replace(/\W+/g, '-')}.data`) : undefined;
-        // Sampling starts a moment into the loop and stops before its end: load all along.
-        const perf = data ? spawn('perf', ['record', '-q', '-F', '2999', '-g', '-p', String(proc.pid), '-o', data, '--', 'sleep', String(Math.max(1, seconds - 1))], { stdio: 'ignore' }) : undefined;
+        const perf = perfDir && round === 0 ? recordPerf(proc.pid, path.join(perfDir, `${side.replace(/\W+/g, '-')}.data`), seconds) : undefined;
         const before = cpuSeconds(proc.pid);
         const result = await closedLoop({ url: proc.url, connections: options.connections, requests, seconds });
         const usPerRequest = ((cpuSeconds(proc.pid) - before) * 1e6) / result.responses;
-        if (perf && data) {
-          await new Promise((resolve) => (perf.exitCode === null ? perf.on('exit', resolve) : resolve(undefined)));
-          const script = data.replace(/\.data$/, '.script');
-          writeFileSync(script, execFileSync('perf', ['script', '-F', 'comm,tid,ip,sym', '-i', data], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] }));
-          profiled.push({ side, script, usPerRequest });
-        }
+        if (perf) profiled.push({ side, script: await perf.finished(), usPerRequest });
         if (result.ok !== result.responses) throw new Error(`${side}: ${result.responses - result.ok} of ${result.responses} answers were not 2xx`);
         results.push({ side, rps: result.rps, usPerRequest });
         console.log(`round ${round + 1} ${side.padEnd(12)} ${result.rps.toFixed(0).padStart(7)} req/s ${usPerRequest.toFixed(1).padStart(7)} µs/request`);
@@ -120,9 +113,9 @@ async function main(): Promise<void> {
       `LabGate / bare NestJS: CPU per request ${((bare.us[1]! / ours.us[1]!) * 100).toFixed(1)} % (medians), req/s ${((ours.rps[1]! / bare.rps[1]!) * 100).toFixed(1)} % (medians)`,
     );
     if (profiled.length === 2) {
-      const args = profiled.flatMap((p) => [p.script, p.usPerRequest.toFixed(1)]);
-      console.log(`\nperf, first round (node docs/profiles/perf-compare.js ${args.join(' ')}):`);
-      console.log(execFileSync(process.execPath, [path.join(REPO_ROOT, 'docs/profiles/perf-compare.js'), ...args, '30'], { encoding: 'utf8' }));
+      const { command, table } = comparePerf(profiled[0]!, profiled[1]!, 30);
+      console.log(`\nperf, first round (${command}):`);
+      console.log(table);
     }
   } finally {
     await stack.dispose();

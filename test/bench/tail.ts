@@ -14,15 +14,15 @@
  *
  *   npm run build && node dist/test/bench/tail.js
  */
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ApiClient } from './api';
 import { closedLoop, openLoop } from './load';
 import { readOptions } from './options';
 import { createCast, proposePilots, readRequests } from './seed';
+import { comparePerf, recordPerf } from './perf';
 import { BenchStack } from './stack';
-import { cpuSeconds, DIST_ROOT, machineTicks, REPO_ROOT, sleep, stealShare } from '../support/processes';
+import { cpuSeconds, DIST_ROOT, machineTicks, sleep, stealShare } from '../support/processes';
 
 /** Context switches (voluntary and not) of a process so far: each is a wake-up or a preemption. */
 function contextSwitches(pid: number): number {
@@ -55,29 +55,20 @@ async function main(): Promise<void> {
     const requests = readRequests(cast, process.env.TAIL_ROUTE === 'list' ? '/v1/pilots?limit=20' : `/v1/pilots/${pilots[100]!.id}`);
     // What the API spent per request during a run: a process woken for every request (an open
     // loop at a low rate) spends more per request than one that finds several waiting.
-    const profiled: Array<{ script: string; cpuUs: number }> = [];
+    const profiled: Array<{ script: string; usPerRequest: number }> = [];
     const perRequest = async <R extends { responses: number }>(
       run: () => Promise<R>,
       perfName?: string,
       seconds = 0,
     ): Promise<R & { cpuUs: number; switches: number; steal: number }> => {
-      const data = perfDir && perfName ? path.join(perfDir, `${perfName}.data`) : undefined;
-      // Sampling starts a moment into the loop and stops before its end: load all along.
-      const perf: ChildProcess | undefined = data
-        ? spawn('perf', ['record', '-q', '-F', '2999', '-g', '-p', String(app.pid), '-o', data, '--', 'sleep', String(Math.max(1, seconds - 1))], { stdio: 'ignore' })
-        : undefined;
+      const perf = perfDir && perfName ? recordPerf(app.pid, path.join(perfDir, `${perfName}.data`), seconds) : undefined;
       const cpu = cpuSeconds(app.pid);
       const switches = contextSwitches(app.pid);
       const ticks = machineTicks();
       const result = await run();
       const steal = stealShare(ticks, machineTicks());
       const cpuUs = ((cpuSeconds(app.pid) - cpu) * 1e6) / result.responses;
-      if (perf && data) {
-        await new Promise((resolve) => (perf.exitCode === null ? perf.on('exit', resolve) : resolve(undefined)));
-        const script = data.replace(/\.data$/, '.script');
-        writeFileSync(script, execFileSync('perf', ['script', '-F', 'comm,tid,ip,sym', '-i', data], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] }));
-        profiled.unshift({ script, cpuUs });
-      }
+      if (perf) profiled.unshift({ script: await perf.finished(), usPerRequest: cpuUs });
       return { ...result, cpuUs, switches: (contextSwitches(app.pid) - switches) / result.responses, steal };
     };
     const cost = (r: { cpuUs: number; switches: number; steal: number }) =>
@@ -94,9 +85,9 @@ async function main(): Promise<void> {
       console.log(`open loop at ${rate} req/s: p50 ${ms(o.p50)}, p99 ${ms(o.p99)}, max ${ms(o.max)}, generator lag p99 ${ms(o.lagP99)}, failures ${o.non2xx + o.errors}; ${cost(o)}`);
     }
     if (profiled.length === 2) {
-      const args = profiled.flatMap((p) => [p.script, p.cpuUs.toFixed(1)]);
-      console.log(`\nperf, first open loop (a) against the closed loop (b) (node docs/profiles/perf-compare.js ${args.join(' ')}):`);
-      console.log(execFileSync(process.execPath, [path.join(REPO_ROOT, 'docs/profiles/perf-compare.js'), ...args, '40'], { encoding: 'utf8' }));
+      const { command, table } = comparePerf(profiled[0]!, profiled[1]!, 40);
+      console.log(`\nperf, first open loop (a) against the closed loop (b) (${command}):`);
+      console.log(table);
     }
     if (heapProfile) {
       app.child.kill('SIGURG');

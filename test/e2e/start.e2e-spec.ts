@@ -5,15 +5,14 @@ import path from 'node:path';
 import { dropDatabase } from '@labgate/persistence';
 import { MIGRATIONS } from '@labgate/migrations';
 import { API_NODE_FLAGS } from '../../scripts/node-flags';
-import { DIST_ROOT, freePort, pollFor, waitForHttp } from '../support/processes';
+import { DIST_ROOT, freePort, pollFor, procStat, waitForHttp } from '../support/processes';
 
 /** The command lines (argv) of a process's children, from /proc. */
 function childCommandLines(pid: number): string[][] {
   const lines: string[][] = [];
   for (const entry of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== pid) continue;
+      if (Number(procStat(entry).fields[1]) !== pid) continue;
       lines.push(readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean));
     } catch {
       // gone meanwhile

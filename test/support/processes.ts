@@ -141,12 +141,21 @@ export function residentMemory(pid: number): { rss: number; peak: number } {
 /** Clock ticks per second of /proc's CPU times: USER_HZ, 100 on every mainstream Linux build. */
 const USER_HZ = 100;
 
+/**
+ * A process's `/proc/<pid>/stat` (Linux): its command name and the fields after it, numbered from
+ * the state (fields[0]): fields[1] is the parent's pid, [11] and [12] the user and system time and
+ * [13] and [14] those of its reaped children, in ticks (USER_HZ).
+ */
+export function procStat(pid: number | string): { name: string; fields: string[] } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) is in parentheses and may contain spaces; the fields after it are space-separated.
+  const close = stat.lastIndexOf(')');
+  return { name: stat.slice(stat.indexOf('(') + 1, close), fields: stat.slice(close + 2).split(' ') };
+}
+
 /** CPU time (user + system) a process has used so far, in seconds, from /proc (Linux). */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command name (field 2) may contain spaces; the fields after it are space-separated.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime are fields 14 and 15 of the whole line, i.e. 12 and 13 after the name.
+  const { fields } = procStat(pid);
   return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
 }
 
