@@ -72,6 +72,19 @@ describe('visibility across agencies', () => {
     expect(mismatches).toEqual([]);
   });
 
+  it('agrees with canSeePilot when every viewer reads at once (reads of one turn share statements)', async () => {
+    const all = cases();
+    const statuses = await Promise.all(all.map((c) => api.http.get(`/v1/pilots/${c.pilot.id}`).set(c.user.auth).then((res) => res.status)));
+    const mismatches = all.flatMap((c, i) => {
+      const visible = canSeePilot(
+        { agency: c.agency, roles: [c.role], assignedToPilot: false },
+        { sensitivity: c.sensitivity, leadAgency: LEAD_AGENCY, partnerAgencies: [PARTNER] },
+      );
+      return statuses[i] === (visible ? 200 : 404) ? [] : [`${c.role}@${c.agency} on ${c.sensitivity}: ${statuses[i]}`];
+    });
+    expect(mismatches).toEqual([]);
+  });
+
   it('leaves the pilots untouched by all those attempts', async () => {
     const rows = await api.db.query(`SELECT title, stage, version, spent_cents::int AS spent FROM pilots WHERE id = ANY($1)`, [[...pilots.values()].map((p) => p.id)]);
     for (const row of rows) expect(row).toEqual({ title: expect.stringMatching(/^Visibility /), stage: 'proposal', version: 1, spent: 0 });

@@ -2,10 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Compliance, Gate, GatePolicy, Heilmeier, PilotDomain, Sensitivity, Stage } from '@labgate/domain';
 import { keysetCondition, PageRequest } from './keyset';
+import { ReadBatches } from './read-batches';
 import { rowColumns } from './row-columns';
 import { textFor } from './texts';
 import { preparedQuery, Tx, updateReturning } from './tx';
-import { pilotVisibilitySql, Viewer } from './visibility';
+import { isFunder, pilotVisibilitySql, seesEverything, Viewer, visibilityClauses } from './visibility';
 
 /** A pilot as the database returns it (money columns are bigint, so strings). */
 export interface PilotRow {
@@ -72,12 +73,43 @@ export interface PilotListFilter {
   q?: string;
 }
 
-/** findVisible's statement by its visibility clause (one per viewer shape): built once, not per read. */
-const findVisibleTexts = new Map<string, string>();
+/** A read by id for one viewer, waiting for its batch (PilotsRepository.findVisible). */
+interface VisibleRead {
+  viewer: Viewer;
+  id: string;
+}
+
+/** A path id names a pilot only in this form; anything else is answered "not found" without a statement. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The batched reads by id. `read_slot` is the read's place in the batch (1-based), so each row goes
+ * back to the read that asked for it; it is the last column, dropped before the row leaves.
+ *
+ * For chairs (who see everything) the batch is just ids. For anyone else every read of a batch
+ * comes from the same agency and role shape (the batch key): the agency is one parameter for the
+ * whole statement, and only the user id, which decides the assigned-reviewer clause, travels per
+ * read beside its pilot id. A statement never mixes agencies.
+ */
+const batchedReadTexts = {
+  all: () => `SELECT ${pilotColumns('p')}, q.n::int AS read_slot FROM unnest($1::uuid[]) WITH ORDINALITY AS q(id, n) JOIN pilots p ON p.id = q.id`,
+  scoped: (funder: boolean) =>
+    `SELECT ${pilotColumns('p')}, q.n::int AS read_slot FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS q(id, user_id, n)
+      JOIN pilots p ON p.id = q.id WHERE ${visibilityClauses('p', '$3', 'q.user_id', funder)}`,
+};
+const batchedReads = new Map<string, string>();
+
+/** Who may share a batched read: chairs together, otherwise one agency and one role shape. */
+function readScope(viewer: Viewer): string {
+  if (seesEverything(viewer)) return 'all';
+  return `${isFunder(viewer) ? 'funder' : 'member'} ${viewer.agency}`;
+}
 
 /** The pilots table: proposals, their edits and their stage. Money columns belong to the ledger. */
 @Injectable()
 export class PilotsRepository {
+  private readonly visibleReads = new ReadBatches<VisibleRead, PilotRow | null>((reads) => this.readVisible(reads));
+
   constructor(private readonly db: DataSource) {}
 
   /**
@@ -177,13 +209,33 @@ export class PilotsRepository {
     return rows[0] ?? null;
   }
 
-  /** The hot read by id: one prepared statement, visibility folded in. */
-  async findVisible(viewer: Viewer, id: string): Promise<PilotRow | null> {
-    const params: unknown[] = [id];
-    const visible = pilotVisibilitySql('p', viewer, params);
-    const text = textFor(findVisibleTexts, visible, () => `SELECT ${pilotColumns('p')} FROM pilots p WHERE p.id = $1 AND ${visible}`);
-    const rows = await preparedQuery<PilotRow>(this.db, text, params);
-    return rows[0] ?? null;
+  /**
+   * The hot read by id, visibility folded in: the reads of one event-loop turn that share a
+   * viewer's scope (readScope) go as one prepared statement (ReadBatches).
+   */
+  findVisible(viewer: Viewer, id: string): Promise<PilotRow | null> {
+    if (!UUID.test(id)) return Promise.resolve(null);
+    return this.visibleReads.read(readScope(viewer), { viewer, id });
+  }
+
+  private async readVisible(reads: readonly VisibleRead[]): Promise<Array<PilotRow | null>> {
+    const { viewer } = reads[0]!;
+    const ids = reads.map((read) => read.id);
+    let rows: Array<PilotRow & { read_slot?: number }>;
+    if (seesEverything(viewer)) {
+      rows = await preparedQuery(this.db, textFor(batchedReads, 'all', batchedReadTexts.all), [ids]);
+    } else {
+      const funder = isFunder(viewer);
+      const text = textFor(batchedReads, String(funder), () => batchedReadTexts.scoped(funder));
+      rows = await preparedQuery(this.db, text, [ids, reads.map((read) => read.viewer.id), viewer.agency]);
+    }
+    const found = new Array<PilotRow | null>(reads.length).fill(null);
+    for (const row of rows) {
+      const slot = row.read_slot! - 1;
+      delete row.read_slot;
+      found[slot] = row;
+    }
+    return found;
   }
 
   async list(viewer: Viewer, filter: PilotListFilter, page: PageRequest): Promise<PilotRow[]> {

@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { SENSITIVITIES, type Role } from '@labgate/domain';
+import { dataSourceOptions, PilotRow, PilotsRepository, Viewer } from '@labgate/persistence';
+import { startApi, TestApi } from './support/api';
+import { createUser } from './support/fixtures';
+import { createAgency, createCast, proposePilot, submit, type Cast } from './support/workflow';
+
+/**
+ * Reads by id made in one turn of the event loop go to Postgres as one statement per viewer
+ * scope (PilotsRepository.findVisible, ReadBatches). Each read must get exactly what the
+ * single-read statement (`find`, held to the domain's rule by the visibility matrix suite) gives
+ * that viewer, whoever else shares its statement: other users of its agency with other
+ * assignments, other agencies and chairs in batches of their own.
+ */
+describe('reads by id batched per turn', () => {
+  let api: TestApi;
+  let ds: DataSource;
+  let pilots: PilotsRepository;
+  let cast: Cast;
+  let outsiderAgency: string;
+  const pilotIds: string[] = [];
+  const viewers: Array<{ label: string; viewer: Viewer }> = [];
+  const outsiders: Record<'pending' | 'declined' | 'none', Viewer> = {} as never;
+
+  const asViewer = (user: { id: string; agency: string; roles: Role[] }): Viewer => ({ id: user.id, agency: user.agency, roles: user.roles });
+
+  /** Counts the pooled connections taken (one per statement findVisible sends) while `work` runs. */
+  async function statements<T>(work: () => Promise<T>): Promise<{ result: T; taken: number }> {
+    const driver = ds.driver as unknown as { obtainMasterConnection(): Promise<unknown> };
+    const spy = jest.spyOn(driver, 'obtainMasterConnection');
+    try {
+      const result = await work();
+      return { result, taken: spy.mock.calls.length };
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  beforeAll(async () => {
+    api = await startApi();
+    ds = await new DataSource({ ...dataSourceOptions({ databaseUrl: process.env.DATABASE_URL! }, 'labgate-read-batch-test'), migrations: [] }).initialize();
+    pilots = new PilotsRepository(ds);
+    cast = await createCast(api);
+    outsiderAgency = await createAgency(api, 'O');
+    for (const sensitivity of SENSITIVITIES) pilotIds.push((await proposePilot(api, cast, { sensitivity, title: `Batched read ${sensitivity}` })).id);
+
+    // Three reviewers of an agency not involved in the pilots: one holds a pending seat on every
+    // pilot, one declined it, one has none. They share a batch, and only the first may see the
+    // restricted pilot.
+    const reviewer = async (name: string) => asViewer(await createUser(api, outsiderAgency, ['reviewer'], name));
+    outsiders.pending = await reviewer('Assigned outsider');
+    outsiders.declined = await reviewer('Declined outsider');
+    outsiders.none = await reviewer('Unassigned outsider');
+    for (const [i, pilotId] of pilotIds.entries()) {
+      const gateReviewId = await submit(api, cast, pilotId, 10_000_000);
+      for (const [status, user] of [['pending', outsiders.pending], ['declined', outsiders.declined]] as const) {
+        await api.db.query(
+          `INSERT INTO assignments (gate_review_id, pilot_id, seat, reviewer_id, status, due_at) VALUES ($1, $2, $3, $4, $5, now() + interval '7 days')`,
+          [gateReviewId, pilotId, `test-outsider-${status}-${i}`, user.id, status],
+        );
+      }
+    }
+
+    viewers.push(
+      { label: 'lead', viewer: asViewer(cast.lead) },
+      { label: 'lead-agency reviewer', viewer: asViewer(cast.reviewerA) },
+      { label: 'lead-agency DPO', viewer: asViewer(cast.dpo) },
+      { label: 'partner reviewer', viewer: asViewer(cast.reviewerB) },
+      { label: 'funder', viewer: asViewer(cast.funder) },
+      { label: 'chair', viewer: asViewer(cast.chair) },
+      { label: 'outsider funder', viewer: asViewer(await createUser(api, outsiderAgency, ['funder'], 'Outsider funder')) },
+      { label: 'outsider lead', viewer: asViewer(await createUser(api, outsiderAgency, ['lead'], 'Outsider lead')) },
+      { label: 'assigned outsider', viewer: outsiders.pending },
+      { label: 'declined outsider', viewer: outsiders.declined },
+      { label: 'unassigned outsider', viewer: outsiders.none },
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await ds.destroy();
+    await api.close();
+  });
+
+  /** What the single-read statement gives each (viewer, id), one statement at a time. */
+  async function oneByOne(reads: Array<{ viewer: Viewer; id: string }>): Promise<Array<PilotRow | null>> {
+    const rows: Array<PilotRow | null> = [];
+    for (const { viewer, id } of reads) rows.push(await pilots.find(ds.manager, id, viewer, false));
+    return rows;
+  }
+
+  it('answers every read of one turn as the single-read statement does, in one statement per scope', async () => {
+    const missing = randomUUID();
+    const reads = viewers.flatMap(({ label, viewer }) => [...pilotIds, missing].map((id) => ({ label, viewer, id })));
+    const { result: batched, taken } = await statements(() => Promise.all(reads.map((r) => pilots.findVisible(r.viewer, r.id))));
+    const expected = await oneByOne(reads);
+
+    const mismatches = reads.flatMap((r, i) => (JSON.stringify(batched[i]) === JSON.stringify(expected[i]) ? [] : [`${r.label} reading ${r.id}`]));
+    expect(mismatches).toEqual([]);
+    // Rows are whole pilots and nothing of the batch's bookkeeping.
+    expect(Object.keys(batched.find((row) => row !== null)!).sort()).toEqual(Object.keys(expected.find((row) => row !== null)!).sort());
+    // Scopes here: the chair; members of the lead agency, of the partner agency and of the outsider
+    // agency; funders of DG HOME and of the outsider agency.
+    expect(taken).toBe(6);
+    expect(reads).toHaveLength(44);
+  });
+
+  it('keeps each reviewer to their own seats within a shared statement', async () => {
+    const restricted = pilotIds[SENSITIVITIES.indexOf('restricted')]!;
+    const limited = pilotIds[SENSITIVITIES.indexOf('limited')]!;
+    const order = [outsiders.none, outsiders.pending, outsiders.declined, outsiders.pending, outsiders.none];
+    const { result, taken } = await statements(() =>
+      Promise.all(order.flatMap((viewer) => [pilots.findVisible(viewer, restricted), pilots.findVisible(viewer, limited)])),
+    );
+    expect(taken).toBe(1);
+    expect(result.map((row) => row?.id ?? null)).toEqual([null, null, restricted, limited, null, null, restricted, limited, null, null]);
+  });
+
+  it('sees a write committed before the reads were made', async () => {
+    const id = pilotIds[0]!;
+    const title = `Renamed ${randomUUID()}`;
+    await api.db.query('UPDATE pilots SET title = $2, version = version + 1 WHERE id = $1', [id, title]);
+    const rows = await Promise.all(viewers.map(({ viewer }) => pilots.findVisible(viewer, id)));
+    expect(rows.map((row) => row?.title)).toEqual(viewers.map(() => title));
+  });
+
+  it('answers an id that is not a UUID with nothing, without a statement and without failing the reads beside it', async () => {
+    const { result, taken } = await statements(() => Promise.all([pilots.findVisible(asViewer(cast.lead), 'not-a-uuid'), pilots.findVisible(asViewer(cast.lead), pilotIds[0]!)]));
+    expect(result[0]).toBeNull();
+    expect(result[1]?.id).toBe(pilotIds[0]);
+    expect(taken).toBe(1);
+  });
+});
