@@ -116,6 +116,9 @@ export interface OpenLoopResult extends LoadResult {
   rate: number;
   /** How late the generator itself dispatched requests (p99): if this is large, the figure is partly the generator's. */
   lagP99: number;
+  /** Each request's latency in ms (NaN when unanswered), request i due at i × intervalMs after the start. */
+  latencies: Float64Array;
+  intervalMs: number;
 }
 
 /**
@@ -182,6 +185,8 @@ export function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
         max: measured.length ? Math.max(...measured) : Number.NaN,
         statusCodes,
         lagP99: percentile(lags.subarray(0, sent), 0.99),
+        latencies,
+        intervalMs,
       });
     };
     const done = (i: number, status: number | null) => {

@@ -30,6 +30,24 @@ function contextSwitches(pid: number): number {
   return Number(/\nvoluntary_ctxt_switches:\s+(\d+)/.exec(status)?.[1]) + Number(/\nnonvoluntary_ctxt_switches:\s+(\d+)/.exec(status)?.[1]);
 }
 
+/**
+ * Where in the loop its slow requests were due: per 100 ms window of the schedule that had any
+ * request answered after 25 ms or more, the window's start, how many and the slowest, so one stall
+ * (every request of a few windows) tells itself apart from a spread of slow answers.
+ */
+function slowWindows(latencies: Float64Array, intervalMs: number): string {
+  const windows = new Map<number, { count: number; max: number }>();
+  latencies.forEach((latency, i) => {
+    if (!(latency >= 25)) return;
+    const at = Math.floor((i * intervalMs) / 100) * 100;
+    const w = windows.get(at) ?? { count: 0, max: 0 };
+    w.count++;
+    w.max = Math.max(w.max, latency);
+    windows.set(at, w);
+  });
+  return [...windows].map(([at, w]) => `${(at / 1000).toFixed(1)} s: ${w.count} (≤ ${w.max.toFixed(0)} ms)`).join(', ');
+}
+
 async function main(): Promise<void> {
   const options = readOptions();
   const stack = BenchStack.create(options);
@@ -83,6 +101,8 @@ async function main(): Promise<void> {
       const o = await perRequest(() => openLoop({ url: app.url, requests, rate, seconds: 10, connections: options.connections }), i === 0 ? 'open' : undefined, 10);
       const ms = (x: number) => `${x.toFixed(1)} ms`;
       console.log(`open loop at ${rate} req/s: p50 ${ms(o.p50)}, p99 ${ms(o.p99)}, max ${ms(o.max)}, generator lag p99 ${ms(o.lagP99)}, failures ${o.non2xx + o.errors}; ${cost(o)}`);
+      const slow = slowWindows(o.latencies, o.intervalMs);
+      if (slow) console.log(`  answered after 25 ms or more, by 100 ms of schedule: ${slow}`);
     }
     if (profiled.length === 2) {
       const { command, table } = comparePerf(profiled[0]!, profiled[1]!, 40);

@@ -1,14 +1,14 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { SENSITIVITIES, type Role } from '@labgate/domain';
-import { dataSourceOptions, PilotRow, PilotsRepository, Viewer } from '@labgate/persistence';
+import { dataSourceOptions, PilotRow, PilotsRepository, UsersRepository, Viewer } from '@labgate/persistence';
 import { startApi, TestApi } from './support/api';
 import { createUser } from './support/fixtures';
 import { createAgency, createCast, proposePilot, submit, type Cast } from './support/workflow';
 
 /**
  * Reads by id made in one turn of the event loop go to Postgres as one statement per viewer
- * scope (PilotsRepository.findVisible, ReadBatches). Each read must get exactly what the
+ * scope (PilotsRepository.findVisible, ReadBatches), and token lookups as one statement. Each read must get exactly what the
  * single-read statement (`find`, held to the domain's rule by the visibility matrix suite) gives
  * that viewer, whoever else shares its statement: other users of its agency with other
  * assignments, other agencies and chairs in batches of their own.
@@ -122,6 +122,19 @@ describe('reads by id batched per turn', () => {
     await api.db.query('UPDATE pilots SET title = $2, version = version + 1 WHERE id = $1', [id, title]);
     const rows = await Promise.all(viewers.map(({ viewer }) => pilots.findVisible(viewer, id)));
     expect(rows.map((row) => row?.title)).toEqual(viewers.map(() => title));
+  });
+
+  it('looks up the tokens of one turn in one statement, each to its own user, revoked and unknown ones to nobody', async () => {
+    const users = new UsersRepository(ds);
+    const revoked = await createUser(api, outsiderAgency, ['reviewer'], 'Revoked reviewer');
+    expect((await api.http.post(`/v1/users/${revoked.id}/token-revocation`).set({ Authorization: `Bearer ${api.adminToken}` }).send()).status).toBe(200);
+    const stored = (token: string) => createHash('sha256').update(token).digest();
+    const asked = [cast.lead, cast.chair, { id: null, token: 'lg_unknown' }, revoked, cast.funder, cast.lead];
+    const { result, taken } = await statements(() => Promise.all(asked.map((user) => users.byTokenHash(stored(user.token)))));
+    expect(taken).toBe(1);
+    expect(result.map((row) => row?.id ?? null)).toEqual([cast.lead.id, cast.chair.id, null, null, cast.funder.id, cast.lead.id]);
+    expect(result[1]).toEqual(expect.objectContaining({ agency_code: 'EUROPOL', roles: ['chair'] }));
+    expect(Object.keys(result[0]!)).not.toContain('read_slot');
   });
 
   it('answers an id that is not a UUID with nothing, without a statement and without failing the reads beside it', async () => {

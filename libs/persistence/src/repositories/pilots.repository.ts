@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Compliance, Gate, GatePolicy, Heilmeier, PilotDomain, Sensitivity, Stage } from '@labgate/domain';
 import { keysetCondition, PageRequest } from './keyset';
-import { ReadBatches } from './read-batches';
+import { ReadBatches, rowsBySlot } from './read-batches';
 import { rowColumns } from './row-columns';
 import { textFor } from './texts';
 import { preparedQuery, Tx, updateReturning } from './tx';
@@ -83,8 +83,7 @@ interface VisibleRead {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * The batched reads by id. `read_slot` is the read's place in the batch (1-based), so each row goes
- * back to the read that asked for it; it is the last column, dropped before the row leaves.
+ * The batched reads by id, each row sent back to its read by its `read_slot` (rowsBySlot).
  *
  * For chairs (who see everything) the batch is just ids. For anyone else every read of a batch
  * comes from the same agency and role shape (the batch key): the agency is one parameter for the
@@ -221,7 +220,7 @@ export class PilotsRepository {
   private async readVisible(reads: readonly VisibleRead[]): Promise<Array<PilotRow | null>> {
     const { viewer } = reads[0]!;
     const ids = reads.map((read) => read.id);
-    let rows: Array<PilotRow & { read_slot?: number }>;
+    let rows: PilotRow[];
     if (seesEverything(viewer)) {
       rows = await preparedQuery(this.db, textFor(batchedReads, 'all', batchedReadTexts.all), [ids]);
     } else {
@@ -229,13 +228,7 @@ export class PilotsRepository {
       const text = textFor(batchedReads, String(funder), () => batchedReadTexts.scoped(funder));
       rows = await preparedQuery(this.db, text, [ids, reads.map((read) => read.viewer.id), viewer.agency]);
     }
-    const found = new Array<PilotRow | null>(reads.length).fill(null);
-    for (const row of rows) {
-      const slot = row.read_slot! - 1;
-      delete row.read_slot;
-      found[slot] = row;
-    }
-    return found;
+    return rowsBySlot(rows, reads.length);
   }
 
   async list(viewer: Viewer, filter: PilotListFilter, page: PageRequest): Promise<PilotRow[]> {

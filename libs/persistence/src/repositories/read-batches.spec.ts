@@ -1,4 +1,4 @@
-import { ReadBatches } from './read-batches';
+import { ReadBatches, rowsBySlot } from './read-batches';
 
 /** A run that records each batch it is given and answers every item with `${item}!`. */
 function recording(answer: (items: readonly string[]) => Promise<readonly string[]> = async (items) => items.map((i) => `${i}!`)) {
@@ -80,5 +80,17 @@ describe('ReadBatches', () => {
     for (const result of results) {
       expect(result).toEqual({ status: 'rejected', reason: expect.objectContaining({ message: 'a batch of 2 reads was answered with 1 results' }) });
     }
+  });
+});
+
+describe('rowsBySlot', () => {
+  it("puts each row in its read's place, drops the slot and leaves reads without a row null", () => {
+    const rows = [
+      { id: 'c', read_slot: 3 },
+      { id: 'a', read_slot: 1 },
+    ];
+    const found = rowsBySlot(rows, 4);
+    expect(found).toEqual([{ id: 'a' }, null, { id: 'c' }, null]);
+    expect(Object.keys(found[0]!)).toEqual(['id']);
   });
 });

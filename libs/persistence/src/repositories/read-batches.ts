@@ -67,3 +67,18 @@ interface Batch<Item, Result> {
   items: Item[];
   waiters: Array<{ resolve(result: Result): void; reject(err: unknown): void }>;
 }
+
+/**
+ * A batched statement's rows back in its reads' order: each row names its read's place in the
+ * batch in `read_slot` (1-based, from `WITH ORDINALITY`, selected as the last column), which is
+ * dropped before the row leaves; a read with no row gets null.
+ */
+export function rowsBySlot<Row extends object>(rows: ReadonlyArray<Row & { read_slot?: number }>, reads: number): Array<Row | null> {
+  const found = new Array<Row | null>(reads).fill(null);
+  for (const row of rows) {
+    const slot = row.read_slot! - 1;
+    delete row.read_slot;
+    found[slot] = row;
+  }
+  return found;
+}

@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Role } from '@labgate/domain';
 import { keysetCondition, PageRequest } from './keyset';
+import { ReadBatches, rowsBySlot } from './read-batches';
 import { rowColumns } from './row-columns';
-import { Tx, updateReturning } from './tx';
+import { preparedQuery, Tx, updateReturning } from './tx';
 
 export interface UserRow {
   id: string;
@@ -19,6 +20,11 @@ export const USER_COLUMNS = rowColumns<UserRow>()('id', 'name', 'email', 'agency
 const USER = USER_COLUMNS.map((c) => `u.${c}`).join(', ');
 const BOOTSTRAP_LOCK = 7_100_001;
 
+/** Token lookups of one turn in one statement (ReadBatches), each row sent back by its `read_slot` (rowsBySlot). */
+const TOKEN_LOOKUP = `SELECT ${USER}, q.n::int AS read_slot FROM unnest($1::bytea[]) WITH ORDINALITY AS q(hash, n)
+  JOIN api_tokens t ON t.token_hash = q.hash JOIN users u ON u.id = t.user_id
+  WHERE t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.deactivated_at IS NULL`;
+
 /** An API token to store: only its SHA-256 is kept. */
 export interface NewToken {
   hash: Buffer;
@@ -29,16 +35,22 @@ export interface NewToken {
 /** Users and their API tokens (kept only as SHA-256 hashes). */
 @Injectable()
 export class UsersRepository {
+  private readonly tokenLookups = new ReadBatches<Buffer, UserRow | null>((hashes) => this.lookUpTokens(hashes));
+
   constructor(private readonly db: DataSource) {}
 
-  /** The active user behind a token hash, unless the token was revoked or has expired. */
-  async byTokenHash(hash: Buffer): Promise<UserRow | null> {
-    const rows: UserRow[] = await this.db.query(
-      `SELECT ${USER} FROM api_tokens t JOIN users u ON u.id = t.user_id
-        WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.deactivated_at IS NULL`,
-      [hash],
-    );
-    return rows[0] ?? null;
+  /**
+   * The active user behind a token hash, unless the token was revoked or has expired. The lookups
+   * of one turn go as one statement: the tokens a process remembers expire together after a quiet
+   * moment, and a burst of lookups one statement each took the pool's every connection while the
+   * requests behind them waited (BENCHMARKS.md).
+   */
+  byTokenHash(hash: Buffer): Promise<UserRow | null> {
+    return this.tokenLookups.read('tokens', hash);
+  }
+
+  private async lookUpTokens(hashes: readonly Buffer[]): Promise<Array<UserRow | null>> {
+    return rowsBySlot(await preparedQuery<UserRow>(this.db, TOKEN_LOOKUP, [hashes]), hashes.length);
   }
 
   /** Revokes every live token of the user; returns how many. */
