@@ -4,7 +4,7 @@ import { SENSITIVITIES, type Role } from '@labgate/domain';
 import { dataSourceOptions, PilotRow, PilotsRepository, UsersRepository, Viewer } from '@labgate/persistence';
 import { startApi, TestApi } from './support/api';
 import { createUser } from './support/fixtures';
-import { createAgency, createCast, proposePilot, submit, type Cast } from './support/workflow';
+import { createAgency, createCast, proposePilot, seated, submit, type Cast } from './support/workflow';
 
 /**
  * Reads by id made in one turn of the event loop go to Postgres as one statement per viewer
@@ -53,7 +53,10 @@ describe('reads by id batched per turn', () => {
     outsiders.declined = await reviewer('Declined outsider');
     outsiders.none = await reviewer('Unassigned outsider');
     for (const [i, pilotId] of pilotIds.entries()) {
+      // The worker seats the review (the funder's funding seat among them) before anything is
+      // read, so no visibility changes between the batched reads and the single ones.
       const gateReviewId = await submit(api, cast, pilotId, 10_000_000);
+      await seated(api, cast, gateReviewId);
       for (const [status, user] of [['pending', outsiders.pending], ['declined', outsiders.declined]] as const) {
         await api.db.query(
           `INSERT INTO assignments (gate_review_id, pilot_id, seat, reviewer_id, status, due_at) VALUES ($1, $2, $3, $4, $5, now() + interval '7 days')`,
