@@ -12,3 +12,4 @@ export * from './decide';
 export * from './pilot';
 export * from './tlog';
 export * from './compliance';
+export * from './ids';

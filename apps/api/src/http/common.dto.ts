@@ -3,6 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
 import { AppError } from '@labgate/core';
+import { isUuid } from '@labgate/domain';
 
 export class PageQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20, description: 'Page size; values above 100 are capped at 100' })
@@ -19,13 +20,11 @@ export class PageQueryDto {
   cursor?: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** A path id that is not a UUID names nothing that exists: 404, like any other missing resource. */
 @Injectable()
 export class ParseIdPipe implements PipeTransform<string, string> {
   transform(value: string): string {
-    if (!UUID.test(value)) throw new AppError('RESOURCE.NOT_FOUND', `Nothing exists with id ${JSON.stringify(value.slice(0, 64))}`);
+    if (!isUuid(value)) throw new AppError('RESOURCE.NOT_FOUND', `Nothing exists with id ${JSON.stringify(value.slice(0, 64))}`);
     return value.toLowerCase();
   }
 }

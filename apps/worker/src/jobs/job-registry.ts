@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
-import { DomainError } from '@labgate/domain';
+import { DomainError, isUuid } from '@labgate/domain';
 import { CORRELATION_ID_FORMAT, inJobSpan } from '@labgate/core';
 import type { WorkContext } from '@labgate/persistence';
 import { handlerProblems, isJobName, JobName, JobOf, JobOutcome } from '@labgate/queue';
@@ -13,8 +13,6 @@ export type HandlerTable = { [N in JobName]?: JobHandler<N> };
 export abstract class JobHandlers {
   abstract handlers(): HandlerTable;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Every job name has exactly one handler, checked at start-up (the worker refuses to boot
@@ -39,7 +37,7 @@ export class JobRegistry implements OnModuleInit {
     if (!isJobName(job.name)) throw new UnrecoverableError(`unknown job ${job.name}`);
     const { correlationId, traceparent, ...ids } = (job.data ?? {}) as Record<string, unknown>;
     for (const [key, value] of Object.entries(ids)) {
-      if (key.endsWith('Id') && (typeof value !== 'string' || !UUID.test(value))) {
+      if (key.endsWith('Id') && (typeof value !== 'string' || !isUuid(value))) {
         throw new UnrecoverableError(`job ${job.name} ${job.id}: ${key} is not an id`);
       }
     }

@@ -1,4 +1,5 @@
 import type { KeysetPosition, PageRequest } from '@labgate/persistence';
+import { isUuid } from '@labgate/domain';
 import { AppError } from './app-error';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -8,8 +9,6 @@ export interface Page<T> {
   items: T[];
   nextCursor: string | null;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function encodeCursor(position: KeysetPosition): string {
   return Buffer.from(JSON.stringify([position.createdAt, position.id])).toString('base64url');
@@ -25,7 +24,7 @@ export function decodeCursor(cursor: string | undefined): KeysetPosition | null 
       typeof value[0] === 'string' &&
       isExactInstant(value[0]) &&
       typeof value[1] === 'string' &&
-      UUID.test(value[1])
+      isUuid(value[1])
     ) {
       return { createdAt: value[0], id: value[1] };
     }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { Compliance, Gate, GatePolicy, Heilmeier, PilotDomain, Sensitivity, Stage } from '@labgate/domain';
+import { isUuid, type Compliance, type Gate, type GatePolicy, type Heilmeier, type PilotDomain, type Sensitivity, type Stage } from '@labgate/domain';
 import { keysetCondition, PageRequest } from './keyset';
 import { ReadBatches, rowsBySlot } from './read-batches';
 import { rowColumns } from './row-columns';
@@ -78,9 +78,6 @@ interface VisibleRead {
   viewer: Viewer;
   id: string;
 }
-
-/** A path id names a pilot only in this form; anything else is answered "not found" without a statement. */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The batched reads by id, each row sent back to its read by its `read_slot` (rowsBySlot).
@@ -213,7 +210,8 @@ export class PilotsRepository {
    * viewer's scope (readScope) go as one prepared statement (ReadBatches).
    */
   findVisible(viewer: Viewer, id: string): Promise<PilotRow | null> {
-    if (!UUID.test(id)) return Promise.resolve(null);
+    // Anything but a UUID names no pilot: answered without a statement, so it cannot fail a batch.
+    if (!isUuid(id)) return Promise.resolve(null);
     return this.visibleReads.read(readScope(viewer), { viewer, id });
   }
 
