@@ -87,13 +87,12 @@ interface VisibleRead {
  * whole statement, and only the user id, which decides the assigned-reviewer clause, travels per
  * read beside its pilot id. A statement never mixes agencies.
  */
-const batchedReadTexts = {
-  all: () => `SELECT ${pilotColumns('p')}, q.n::int AS read_slot FROM unnest($1::uuid[]) WITH ORDINALITY AS q(id, n) JOIN pilots p ON p.id = q.id`,
-  scoped: (funder: boolean) =>
-    `SELECT ${pilotColumns('p')}, q.n::int AS read_slot FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS q(id, user_id, n)
-      JOIN pilots p ON p.id = q.id WHERE ${visibilityClauses('p', '$3', 'q.user_id', funder)}`,
-};
-const batchedReads = new Map<string, string>();
+const batchedRead = (funder: boolean | null): string =>
+  `SELECT ${pilotColumns('p')}, q.n::int AS read_slot FROM ` +
+  (funder === null
+    ? 'unnest($1::uuid[]) WITH ORDINALITY AS q(id, n) JOIN pilots p ON p.id = q.id'
+    : `unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS q(id, user_id, n) JOIN pilots p ON p.id = q.id WHERE ${visibilityClauses('p', '$3', 'q.user_id', funder)}`);
+const BATCHED_READ = { all: batchedRead(null), member: batchedRead(false), funder: batchedRead(true) };
 
 /** Who may share a batched read: chairs together, otherwise one agency and one role shape. */
 function readScope(viewer: Viewer): string {
@@ -218,14 +217,9 @@ export class PilotsRepository {
   private async readVisible(reads: readonly VisibleRead[]): Promise<Array<PilotRow | null>> {
     const { viewer } = reads[0]!;
     const ids = reads.map((read) => read.id);
-    let rows: PilotRow[];
-    if (seesEverything(viewer)) {
-      rows = await preparedQuery(this.db, textFor(batchedReads, 'all', batchedReadTexts.all), [ids]);
-    } else {
-      const funder = isFunder(viewer);
-      const text = textFor(batchedReads, String(funder), () => batchedReadTexts.scoped(funder));
-      rows = await preparedQuery(this.db, text, [ids, reads.map((read) => read.viewer.id), viewer.agency]);
-    }
+    const rows = seesEverything(viewer)
+      ? await preparedQuery<PilotRow>(this.db, BATCHED_READ.all, [ids])
+      : await preparedQuery<PilotRow>(this.db, isFunder(viewer) ? BATCHED_READ.funder : BATCHED_READ.member, [ids, reads.map((read) => read.viewer.id), viewer.agency]);
     return rowsBySlot(rows, reads.length);
   }
 
