@@ -18,7 +18,7 @@ import path from 'node:path';
 import { ApiClient } from './api';
 import { closedLoop, PreparedRequest } from './load';
 import { readOptions } from './options';
-import { DIST_ROOT, HttpProcess, LOG_DIR, machineTicks, procStat, sleep, stealShare } from '../support/processes';
+import { DIST_ROOT, HttpProcess, LOG_DIR, procStat, sleep, withSteal } from '../support/processes';
 import { createCast, createPilotRequests, openReviews, proposePilots, readRequests, voteSequence } from './seed';
 import { BenchStack } from './stack';
 
@@ -119,9 +119,7 @@ async function cost(route: string, api: HttpProcess, countFile: string, run: Run
   const apiBefore = processCpu(api.pid);
   const dbBefore = postgresCpu();
   const gcBefore = collectionsSoFar(api);
-  const ticks = machineTicks();
-  const result = await run();
-  const steal = stealShare(ticks, machineTicks());
+  const { result, steal } = await withSteal(run);
   const apiAfter = processCpu(api.pid);
   const dbAfter = postgresCpu();
   const queriesAfter = await queriesSoFar(api, countFile);

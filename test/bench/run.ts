@@ -21,7 +21,7 @@ import { ApiClient, mapLimit } from './api';
 import { closedLoop, LoadResult, openLoop, OpenLoopResult, percentile, PreparedRequest } from './load';
 import { BenchOptions, machineFacts, readOptions } from './options';
 import { initPgbench, runPgbench } from './pgbench';
-import { assertRunning, cpuSeconds, HttpProcess, machineTicks, pollFor, residentMemory, sleep, stealShare } from '../support/processes';
+import { assertRunning, cpuSeconds, HttpProcess, pollFor, residentMemory, sleep, withSteal } from '../support/processes';
 import { fmt, Report } from './report';
 import {
   Cast,
@@ -156,13 +156,6 @@ async function withCpu(server: HttpProcess, run: () => Promise<LoadResult>): Pro
   // A server that died mid-run leaves only connection errors behind; say so instead.
   assertRunning(server);
   return { ...result, cpu: (cpuSeconds(server.pid) - cpuBefore) / result.seconds, steal };
-}
-
-/** Runs `run` and says what share of the machine's CPU time the hypervisor took meanwhile. */
-async function withSteal<R>(run: () => Promise<R>): Promise<{ result: R; steal: number }> {
-  const before = machineTicks();
-  const result = await run();
-  return { result, steal: stealShare(before, machineTicks()) };
 }
 
 /** Warm-up, then the measured run, of the same requests for BENCH_SECONDS. */

@@ -22,7 +22,7 @@ import { readOptions } from './options';
 import { createCast, proposePilots, readRequests } from './seed';
 import { comparePerf, recordPerf } from './perf';
 import { BenchStack } from './stack';
-import { cpuSeconds, DIST_ROOT, machineTicks, sleep, stealShare } from '../support/processes';
+import { cpuSeconds, DIST_ROOT, sleep, withSteal } from '../support/processes';
 
 /** Context switches (voluntary and not) of a process so far: each is a wake-up or a preemption. */
 function contextSwitches(pid: number): number {
@@ -82,9 +82,7 @@ async function main(): Promise<void> {
       const perf = perfDir && perfName ? recordPerf(app.pid, path.join(perfDir, `${perfName}.data`), seconds) : undefined;
       const cpu = cpuSeconds(app.pid);
       const switches = contextSwitches(app.pid);
-      const ticks = machineTicks();
-      const result = await run();
-      const steal = stealShare(ticks, machineTicks());
+      const { result, steal } = await withSteal(run);
       const cpuUs = ((cpuSeconds(app.pid) - cpu) * 1e6) / result.responses;
       if (perf) profiled.unshift({ script: await perf.finished(), usPerRequest: cpuUs });
       return { ...result, cpuUs, switches: (contextSwitches(app.pid) - switches) / result.responses, steal };

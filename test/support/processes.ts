@@ -164,17 +164,20 @@ export function cpuSeconds(pid: number): number {
  * while this one wanted to run (steal), and the total. On a shared host a run whose steal share is
  * high measured the neighbours as much as the server.
  */
-export function machineTicks(): { steal: number; total: number } {
+function machineTicks(): { steal: number; total: number } {
   const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
   // "cpu  user nice system idle iowait irq softirq steal guest guest_nice"; guest time is already in user.
   const fields = cpu.trim().split(/\s+/).slice(1, 9).map(Number);
   return { steal: fields[7] ?? 0, total: fields.reduce((a, b) => a + b, 0) };
 }
 
-/** The share of the machine's CPU time stolen by the hypervisor between two `machineTicks()`. */
-export function stealShare(before: { steal: number; total: number }, after: { steal: number; total: number }): number {
+/** Runs `run` and says what share of the machine's CPU time the hypervisor stole meanwhile (machineTicks). */
+export async function withSteal<R>(run: () => Promise<R>): Promise<{ result: R; steal: number }> {
+  const before = machineTicks();
+  const result = await run();
+  const after = machineTicks();
   const total = after.total - before.total;
-  return total > 0 ? (after.steal - before.steal) / total : 0;
+  return { result, steal: total > 0 ? (after.steal - before.steal) / total : 0 };
 }
 
 /** Polls `probe` every `pollMs` until it gives a value (anything but undefined or false); throws after `timeoutMs`. */
