@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { pageLimit } from './keyset';
 import { rowColumns } from './row-columns';
 import { insertAtCommit, Tx } from './tx';
 
@@ -46,7 +47,7 @@ export class AuditRepository {
   }
 
   async page(pilotId: string, afterSeq: number, size: number): Promise<AuditRow[]> {
-    return this.db.query('SELECT * FROM audit_events WHERE pilot_id = $1 AND seq > $2 ORDER BY seq LIMIT $3', [pilotId, afterSeq, size + 1]);
+    return this.db.query(`SELECT * FROM audit_events WHERE pilot_id = $1 AND seq > $2 ORDER BY seq ${pageLimit(size)}`, [pilotId, afterSeq]);
   }
 
   async chain(pilotId: string): Promise<AuditRow[]> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ProgrammeEntity } from '../entities/programme.entity';
-import { keysetCondition, PageRequest } from './keyset';
+import { keysetCondition, PageRequest, pageLimit } from './keyset';
 import { rowColumns } from './row-columns';
 import { Tx, updateReturning } from './tx';
 
@@ -65,8 +65,7 @@ export class LedgerRepository {
   async listProgrammes(page: PageRequest): Promise<ProgrammeRow[]> {
     const params: unknown[] = [];
     const where = keysetCondition('p', page.after, params);
-    params.push(page.size + 1);
-    return this.db.query(`SELECT ${PROGRAMME} FROM programmes p WHERE ${where} ORDER BY p.created_at DESC, p.id DESC LIMIT $${params.length}`, params);
+    return this.db.query(`SELECT ${PROGRAMME} FROM programmes p WHERE ${where} ORDER BY p.created_at DESC, p.id DESC ${pageLimit(page.size)}`, params);
   }
 
   /** Commits a tranche; false when the envelope cannot take it (the guard under the domain's rule). */
@@ -109,9 +108,8 @@ export class LedgerRepository {
   async listExpenditures(pilotId: string, page: PageRequest): Promise<ExpenditureRow[]> {
     const params: unknown[] = [pilotId];
     const where = keysetCondition('e', page.after, params);
-    params.push(page.size + 1);
     return this.db.query(
-      `SELECT ${EXPENDITURE} FROM expenditures e WHERE e.pilot_id = $1 AND ${where} ORDER BY e.created_at DESC, e.id DESC LIMIT $${params.length}`,
+      `SELECT ${EXPENDITURE} FROM expenditures e WHERE e.pilot_id = $1 AND ${where} ORDER BY e.created_at DESC, e.id DESC ${pageLimit(page.size)}`,
       params,
     );
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { keysetCondition, PageRequest } from './keyset';
+import { keysetCondition, PageRequest, pageLimit } from './keyset';
 import { rowColumns } from './row-columns';
 import { Tx } from './tx';
 
@@ -32,10 +32,9 @@ export class NotificationsRepository {
   async page(userId: string, page: PageRequest): Promise<NotificationRow[]> {
     const params: unknown[] = [userId];
     const where = keysetCondition('n', page.after, params);
-    params.push(page.size + 1);
     return this.db.query(
       `SELECT n.id, n.event, n.pilot_id, n.gate_review_id, n.data, n.created_at FROM notifications n
-        WHERE n.user_id = $1 AND ${where} ORDER BY n.created_at DESC, n.id DESC LIMIT $${params.length}`,
+        WHERE n.user_id = $1 AND ${where} ORDER BY n.created_at DESC, n.id DESC ${pageLimit(page.size)}`,
       params,
     );
   }

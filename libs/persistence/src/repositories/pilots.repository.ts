@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { isUuid, type Compliance, type Gate, type GatePolicy, type Heilmeier, type PilotDomain, type Sensitivity, type Stage } from '@labgate/domain';
-import { keysetCondition, PageRequest } from './keyset';
+import { keysetCondition, PageRequest, pageLimit } from './keyset';
 import { ReadBatches, rowsBySlot } from './read-batches';
 import { rowColumns } from './row-columns';
 import { textFor } from './texts';
@@ -235,11 +235,10 @@ export class PilotsRepository {
     if (filter.programmeId) add((n) => `p.programme_id = ${n}`, filter.programmeId);
     if (filter.agency) add((n) => `(p.lead_agency = ${n} OR ${n} = ANY(p.partner_agencies))`, filter.agency);
     if (filter.q) add((n) => `(p.code || ' ' || p.title || ' ' || p.summary) ILIKE ${n}`, `%${filter.q.replace(/[\\%_]/g, '\\$&')}%`);
-    params.push(page.size + 1);
     return preparedQuery<PilotRow>(
       this.db,
       `SELECT ${pilotColumns('p')} FROM pilots p WHERE ${where.join(' AND ')}
-        ORDER BY p.created_at DESC, p.id DESC LIMIT $${params.length}`,
+        ORDER BY p.created_at DESC, p.id DESC ${pageLimit(page.size)}`,
       params,
     );
   }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Gate, GatePolicy, Outcome, Scores, SeatRule, TallyResult } from '@labgate/domain';
-import { keysetCondition, PageRequest } from './keyset';
+import { keysetCondition, PageRequest, pageLimit } from './keyset';
 import { rowColumns } from './row-columns';
 import { pilotColumns, PilotRow } from './pilots.repository';
 import { statementAtCommit, Tx, updateReturning } from './tx';
@@ -364,9 +364,8 @@ export class ReviewsRepository {
       params.push(status);
       where.push(`a.status = $${params.length}`);
     }
-    params.push(page.size + 1);
     return this.db.query(
-      `SELECT ${ASSIGNMENT} FROM assignments a WHERE ${where.join(' AND ')} ORDER BY a.created_at DESC, a.id DESC LIMIT $${params.length}`,
+      `SELECT ${ASSIGNMENT} FROM assignments a WHERE ${where.join(' AND ')} ORDER BY a.created_at DESC, a.id DESC ${pageLimit(page.size)}`,
       params,
     );
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Role } from '@labgate/domain';
-import { keysetCondition, PageRequest } from './keyset';
+import { keysetCondition, PageRequest, pageLimit } from './keyset';
 import { ReadBatches, rowsBySlot } from './read-batches';
 import { rowColumns } from './row-columns';
 import { preparedQuery, Tx, updateReturning } from './tx';
@@ -101,8 +101,7 @@ export class UsersRepository {
       params.push(filter.role);
       where.push(`$${params.length} = ANY(u.roles)`);
     }
-    params.push(page.size + 1);
-    return this.db.query(`SELECT ${USER} FROM users u WHERE ${where.join(' AND ')} ORDER BY u.created_at DESC, u.id DESC LIMIT $${params.length}`, params);
+    return this.db.query(`SELECT ${USER} FROM users u WHERE ${where.join(' AND ')} ORDER BY u.created_at DESC, u.id DESC ${pageLimit(page.size)}`, params);
   }
 
   /** Everyone who chairs: escalations and unfilled seats are theirs. */

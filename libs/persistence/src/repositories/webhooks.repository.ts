@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { keysetCondition, PageRequest } from './keyset';
+import { keysetCondition, PageRequest, pageLimit } from './keyset';
 import { rowColumns } from './row-columns';
 import { Tx, updateReturning } from './tx';
 
@@ -53,14 +53,13 @@ export class WebhooksRepository {
   async page(page: PageRequest): Promise<WebhookWithCounts[]> {
     const params: unknown[] = [];
     const where = keysetCondition('w', page.after, params);
-    params.push(page.size + 1);
     return this.db.query(
       `SELECT w.id, w.agency_code, w.url, w.events, w.created_at,
               count(d.*) FILTER (WHERE d.status = 'pending')::int AS pending,
               count(d.*) FILTER (WHERE d.status = 'delivered')::int AS delivered,
               count(d.*) FILTER (WHERE d.status = 'failed')::int AS failed
          FROM webhooks w LEFT JOIN webhook_deliveries d ON d.webhook_id = w.id
-        WHERE ${where} AND w.deleted_at IS NULL GROUP BY w.id ORDER BY w.created_at DESC, w.id DESC LIMIT $${params.length}`,
+        WHERE ${where} AND w.deleted_at IS NULL GROUP BY w.id ORDER BY w.created_at DESC, w.id DESC ${pageLimit(page.size)}`,
       params,
     );
   }
@@ -84,8 +83,7 @@ export class WebhooksRepository {
       params.push(status);
       where.push(`d.status = $${params.length}`);
     }
-    params.push(page.size + 1);
-    return this.db.query(`SELECT d.* FROM webhook_deliveries d WHERE ${where.join(' AND ')} ORDER BY d.created_at DESC, d.id DESC LIMIT $${params.length}`, params);
+    return this.db.query(`SELECT d.* FROM webhook_deliveries d WHERE ${where.join(' AND ')} ORDER BY d.created_at DESC, d.id DESC ${pageLimit(page.size)}`, params);
   }
 
   /** A delivery with its target and signing secrets (the previous one while it is still valid). */
