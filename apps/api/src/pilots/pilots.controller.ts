@@ -9,7 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { AppError, AuditService, ExpendituresService, pilotEtag, PilotsService, PilotView, Principal, ReviewsService, WithdrawalService } from '@labgate/core';
+import { AppError, AuditService, ExpendituresService, pilotEtag, PilotPages, PilotsService, PilotView, Principal, ReviewsService, WithdrawalService } from '@labgate/core';
 import { GateReviewPageResponseDto, SubmissionRequestDto, SubmissionResponseDto } from '../reviews/reviews.dto';
 import { Caller, Roles } from '../auth/auth.decorators';
 import { PageQueryDto, ParseIdPipe } from '../http/common.dto';
@@ -31,6 +31,8 @@ import {
 } from './pilots.dto';
 import { GuardedController } from '../auth/guarded-controller';
 
+const JSON_BODY = 'application/json; charset=utf-8';
+
 function withEtag(reply: FastifyReply, pilot: PilotView): PilotView {
   void reply.header('etag', pilotEtag(pilot.version));
   return pilot;
@@ -42,6 +44,7 @@ function withEtag(reply: FastifyReply, pilot: PilotView): PilotView {
 export class PilotsController {
   constructor(
     private readonly pilots: PilotsService,
+    private readonly pages: PilotPages,
     private readonly expenditures: ExpendituresService,
     private readonly audit: AuditService,
     private readonly reviews: ReviewsService,
@@ -65,8 +68,10 @@ export class PilotsController {
 
   @Get()
   @ApiOkResponse({ type: PilotPageResponseDto })
-  list(@Caller() caller: Principal, @Query() query: PilotListQueryDto): Promise<PilotPageResponseDto> {
-    return this.pilots.list(caller, query);
+  async list(@Caller() caller: Principal, @Query() query: PilotListQueryDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<Buffer> {
+    // The page comes as encoded JSON already (PilotPages): sent as it is, typed as every JSON body is.
+    void reply.type(JSON_BODY);
+    return this.pages.body(caller, query);
   }
 
   @Get(':id')

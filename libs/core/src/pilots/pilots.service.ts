@@ -6,7 +6,6 @@ import { ComplianceTracker } from '../compliance/compliance-tracker.service';
 import { AuditService } from '../audit/audit.service';
 import { AppError } from '../common/app-error';
 import { pilotNotFound } from '../common/not-found';
-import { Page, pageRequest, toPage } from '../common/pagination';
 import type { Principal } from '../common/principal';
 import { PilotView, toPilotView } from './pilot.view';
 
@@ -86,11 +85,6 @@ export class PilotsService {
       });
       return pilot;
     }, work);
-  }
-
-  async list(viewer: Principal, filter: PilotFilter): Promise<Page<PilotView>> {
-    const page = pageRequest(filter.limit, filter.cursor);
-    return toPage(await this.pilots.list(viewer, filter, page), page.size, toPilotView);
   }
 
   /** A pilot the viewer may see; 404 otherwise, never 403, so existence does not leak. */

@@ -65,6 +65,26 @@ export interface PilotFields {
   compliance: Compliance;
 }
 
+/**
+ * The version of a pilot's row a statement read: the row's `xmin`, the transaction that wrote
+ * that version of it. Any change to the row, by any statement, writes a new version with a new
+ * `xmin`; a reader outside that transaction sees only its last version of the row, so one row
+ * version read outside a transaction always has the same contents. (The 32-bit counter comes round
+ * only after four billion transactions: a holder of rendered versions must forget them long before.)
+ */
+export type RowVersion = string;
+
+export interface PilotListRow extends PilotRow {
+  row_version: RowVersion;
+}
+
+/** A list page's row as its key alone (PilotsRepository.listKeys). */
+export interface PilotPageKey {
+  id: string;
+  created_at: Date;
+  row_version: RowVersion;
+}
+
 export interface PilotListFilter {
   stage?: Stage;
   domain?: PilotDomain;
@@ -223,7 +243,20 @@ export class PilotsRepository {
     return rowsBySlot(rows, reads.length);
   }
 
-  async list(viewer: Viewer, filter: PilotListFilter, page: PageRequest): Promise<PilotRow[]> {
+  /** A list page's rows, with the row version each was read at. */
+  async list(viewer: Viewer, filter: PilotListFilter, page: PageRequest): Promise<PilotListRow[]> {
+    return this.listed<PilotListRow>(`${pilotColumns('p')}, p.xmin AS row_version`, viewer, filter, page);
+  }
+
+  /**
+   * A list page's keys only: the same rows as `list`, each as its id, creation time and row
+   * version. A caller holding the views of those row versions already needs nothing more.
+   */
+  async listKeys(viewer: Viewer, filter: PilotListFilter, page: PageRequest): Promise<PilotPageKey[]> {
+    return this.listed<PilotPageKey>('p.id, p.created_at, p.xmin AS row_version', viewer, filter, page);
+  }
+
+  private listed<R>(columns: string, viewer: Viewer, filter: PilotListFilter, page: PageRequest): Promise<R[]> {
     const params: unknown[] = [];
     const where = [pilotVisibilitySql('p', viewer, params), keysetCondition('p', page.after, params)];
     const add = (sql: (n: string) => string, value: unknown) => {
@@ -235,11 +268,12 @@ export class PilotsRepository {
     if (filter.programmeId) add((n) => `p.programme_id = ${n}`, filter.programmeId);
     if (filter.agency) add((n) => `(p.lead_agency = ${n} OR ${n} = ANY(p.partner_agencies))`, filter.agency);
     if (filter.q) add((n) => `(p.code || ' ' || p.title || ' ' || p.summary) ILIKE ${n}`, `%${filter.q.replace(/[\\%_]/g, '\\$&')}%`);
-    return preparedQuery<PilotRow>(
+    return preparedQuery<R>(
       this.db,
-      `SELECT ${pilotColumns('p')} FROM pilots p WHERE ${where.join(' AND ')}
+      `SELECT ${columns} FROM pilots p WHERE ${where.join(' AND ')}
         ORDER BY p.created_at DESC, p.id DESC ${pageLimit(page.size)}`,
       params,
     );
   }
+
 }

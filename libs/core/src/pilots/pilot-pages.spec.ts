@@ -1,0 +1,109 @@
+import type { PilotListRow, PilotPageKey, PilotsRepository } from '@labgate/persistence';
+import { PilotPages, RenderedPilots } from './pilot-pages';
+import { toPilotView } from './pilot.view';
+
+let n = 0;
+function row(over: Partial<PilotListRow> = {}): PilotListRow {
+  n++;
+  const at = new Date(Date.UTC(2026, 10, 1, 9, 0, n));
+  return {
+    id: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, code: `JIL-2026-${String(n).padStart(4, '0')}`,
+    title: `Antiquities traceability ${n} — provenance ≥ 95 % 🏺`, summary: 'Zeugenkette "quoted" \\ back\nslash', domain: 'blockchain', stage: 'proposal',
+    lead_agency: 'EUROPOL', lead_id: '00000000-0000-4000-8000-00000000ffff', partner_agencies: ['FRONTEX'], programme_id: '00000000-0000-4000-8000-00000000eeee',
+    trl_current: 4, trl_target: 7, budget_requested_cents: '450000000', committed_cents: '0', spent_cents: '0', personal_data: false, dpia_ref: null,
+    sensitivity: 'public', heilmeier: { objective: 'o', currentPractice: 'c', novelty: 'n', impact: 'i', risks: 'r', cost: '€ 4.5 m', schedule: 's', exams: [] },
+    compliance: {}, lessons_learned: null, version: 1, stage_entered_at: at, created_at: at, updated_at: at, row_version: String(1000 + n), ...over,
+  };
+}
+
+const key = (r: PilotListRow): PilotPageKey => ({ id: r.id, created_at: r.created_at, row_version: r.row_version });
+
+/** A repository holding rows in list order; counts its statements. */
+function repositoryOf(rows: () => PilotListRow[]) {
+  const calls = { keys: 0, rows: 0 };
+  const repository = {
+    listKeys: async (_viewer: unknown, _filter: unknown, page: { size: number }) => (calls.keys++, rows().slice(0, page.size + 1).map(key)),
+    list: async (_viewer: unknown, _filter: unknown, page: { size: number }) => (calls.rows++, rows().slice(0, page.size + 1)),
+  } as unknown as PilotsRepository;
+  return { repository, calls };
+}
+
+const viewer = { id: 'u', agency: 'EUROPOL', roles: ['lead' as const] };
+
+describe('RenderedPilots', () => {
+  it('gives the JSON of exactly the row version it rendered, UTF-8 encoded', () => {
+    const rendered = new RenderedPilots();
+    const r = row();
+    const json = rendered.render(r, 0);
+    expect(json.toString('utf8')).toBe(JSON.stringify(toPilotView(r)));
+    expect(rendered.get(r.id, r.row_version, 1)).toBe(json);
+    expect(rendered.get(r.id, String(Number(r.row_version) + 1), 1)).toBeUndefined();
+    expect(rendered.get('00000000-0000-4000-8000-000000000000', r.row_version, 1)).toBeUndefined();
+  });
+
+  it('holds one rendering per pilot: a new version replaces the old', () => {
+    const rendered = new RenderedPilots();
+    const r = row();
+    rendered.render(r, 0);
+    const next = { ...r, title: 'Renamed', row_version: '99999' };
+    rendered.render(next, 0);
+    expect(rendered.size).toBe(1);
+    expect(rendered.get(r.id, r.row_version, 0)).toBeUndefined();
+    expect(JSON.parse(rendered.get(r.id, '99999', 0)!.toString()).title).toBe('Renamed');
+  });
+
+  it('forgets a rendering after its lifetime, and the oldest first when full', () => {
+    const rendered = new RenderedPilots(2, 1000);
+    const [a, b, c] = [row(), row(), row()];
+    rendered.render(a, 0);
+    expect(rendered.get(a.id, a.row_version, 999)).toBeDefined();
+    expect(rendered.get(a.id, a.row_version, 1000)).toBeUndefined();
+    rendered.render(b, 10);
+    rendered.render(c, 20);
+    expect(rendered.size).toBe(2);
+    expect(rendered.get(a.id, a.row_version, 30)).toBeUndefined();
+    expect(rendered.get(b.id, b.row_version, 30)).toBeDefined();
+    expect(rendered.get(c.id, c.row_version, 30)).toBeDefined();
+  });
+});
+
+describe('PilotPages', () => {
+  it('sends what serialising the page would, from rows and then from renderings', async () => {
+    const rows = [row(), row(), row({ sensitivity: 'limited', heilmeier: { objective: '\u2028 line separator', currentPractice: 'c', novelty: 'n', impact: 'i', risks: 'r', cost: 'c', schedule: 's', exams: [] } })];
+    const { repository, calls } = repositoryOf(() => rows);
+    const pages = new PilotPages(repository);
+    const expected = (items: PilotListRow[], nextCursor: string | null) => JSON.stringify({ items: items.map(toPilotView), nextCursor });
+
+    const first = await pages.body(viewer, { limit: 2 });
+    const cursor = JSON.parse(first.toString()).nextCursor as string;
+    expect(cursor).toEqual(expect.any(String));
+    expect(first.toString('utf8')).toBe(expected(rows.slice(0, 2), cursor));
+    expect(calls).toEqual({ keys: 1, rows: 1 });
+
+    const again = await pages.body(viewer, { limit: 2 });
+    expect(again.equals(first)).toBe(true);
+    expect(calls).toEqual({ keys: 2, rows: 1 });
+
+    const whole = await pages.body(viewer, { limit: 20 });
+    expect(whole.toString('utf8')).toBe(expected(rows, null));
+    expect(calls).toEqual({ keys: 3, rows: 2 });
+    expect((await pages.body(viewer, { limit: 20 })).equals(whole)).toBe(true);
+    expect(calls).toEqual({ keys: 4, rows: 2 });
+  });
+
+  it('reads the rows again when one row on the page has a version it did not render', async () => {
+    let rows = [row(), row()];
+    const { repository, calls } = repositoryOf(() => rows);
+    const pages = new PilotPages(repository);
+    await pages.body(viewer, {});
+    rows = [rows[0]!, { ...rows[1]!, title: 'Changed', row_version: '777777' }];
+    const body = JSON.parse((await pages.body(viewer, {})).toString());
+    expect(body.items[1].title).toBe('Changed');
+    expect(calls).toEqual({ keys: 2, rows: 2 });
+  });
+
+  it('gives an empty page as JSON.stringify would', async () => {
+    const { repository } = repositoryOf(() => []);
+    expect((await new PilotPages(repository).body(viewer, {})).toString()).toBe('{"items":[],"nextCursor":null}');
+  });
+});

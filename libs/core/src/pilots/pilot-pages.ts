@@ -1,0 +1,112 @@
+import { Injectable } from '@nestjs/common';
+import { PilotListRow, PilotPageKey, PilotsRepository, RowVersion } from '@labgate/persistence';
+import { Page, pageRequest, toPage } from '../common/pagination';
+import type { Principal } from '../common/principal';
+import { toPilotView } from './pilot.view';
+import type { PilotFilter } from './pilots.service';
+
+/** How many pilots' JSON a process keeps (about 1.5 – 3 kB each). */
+const RENDERED_CAPACITY = 4_096;
+
+/**
+ * How long a rendering is trusted: an hour, far less than the four billion transactions after
+ * which a row version's number could come round again.
+ */
+const RENDERED_LIFETIME_MS = 60 * 60 * 1000;
+
+interface Rendering {
+  version: RowVersion;
+  json: Buffer;
+  at: number;
+}
+
+/**
+ * The JSON of pilot views, each held with the row version it was rendered from: one entry per
+ * pilot, the oldest rendering forgotten first once the process holds RENDERED_CAPACITY. Held
+ * encoded (UTF-8), as the response carries it: a page joins bytes and encodes nothing.
+ *
+ * Only what depends on the row alone may be held here. A pilot's view is the same for every
+ * viewer (toPilotView takes the row and nothing else); who may see the pilot is decided by the
+ * statement that names the row version, on every request.
+ */
+export class RenderedPilots {
+  private readonly renderings = new Map<string, Rendering>();
+
+  constructor(
+    private readonly capacity = RENDERED_CAPACITY,
+    private readonly lifetimeMs = RENDERED_LIFETIME_MS,
+  ) {}
+
+  /** The JSON of this version of the pilot, if this process rendered it less than a lifetime ago. */
+  get(id: string, version: RowVersion, now: number): Buffer | undefined {
+    const rendering = this.renderings.get(id);
+    if (rendering === undefined || rendering.version !== version || now - rendering.at >= this.lifetimeMs) return undefined;
+    return rendering.json;
+  }
+
+  /** Renders a row read outside any transaction and keeps its JSON under the row's version. */
+  render(row: PilotListRow, now: number): Buffer {
+    const text = JSON.stringify(toPilotView(row));
+    // A buffer of its own, not a slice of Node's shared pool, which a long-held slice would pin.
+    const json = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+    json.write(text);
+    this.renderings.delete(row.id);
+    if (this.renderings.size >= this.capacity) this.renderings.delete(this.renderings.keys().next().value!);
+    this.renderings.set(row.id, { version: row.row_version, json, at: now });
+    return json;
+  }
+
+  get size(): number {
+    return this.renderings.size;
+  }
+}
+
+/**
+ * The pilots' list page (`GET /v1/pilots`) as the body of its response: JSON, UTF-8 encoded.
+ *
+ * The page is first read as keys: which pilots, in which order, at which row version, with the
+ * visibility rule and the filters applied by Postgres as for any read. When this process has
+ * rendered every one of those row versions, the page is their JSON joined: one small statement
+ * and no rows to parse, views to build or objects to serialise. Otherwise the page is read whole,
+ * as one statement of its own, and its rows rendered (and kept for the next page).
+ *
+ * A row version names one content (RowVersion), so a rendering is never stale: any write to a
+ * pilot, committed by this process, another replica or by hand, gives the row a new version, and
+ * the next page's keys name that one. The body is byte for byte what serialising the
+ * Page<PilotView> would give.
+ */
+@Injectable()
+export class PilotPages {
+  readonly rendered = new RenderedPilots();
+
+  constructor(private readonly pilots: PilotsRepository) {}
+
+  async body(viewer: Principal, filter: PilotFilter): Promise<Buffer> {
+    const page = pageRequest(filter.limit, filter.cursor);
+    const now = Date.now();
+    const keys = await this.pilots.listKeys(viewer, filter, page);
+    const held = this.held(keys, page.size, now);
+    return pageBody(held ?? toPage(await this.pilots.list(viewer, filter, page), page.size, (row) => this.rendered.render(row, now)));
+  }
+
+  /** The page from renderings alone, or null when one of its row versions was not rendered here. */
+  private held(keys: PilotPageKey[], size: number, now: number): Page<Buffer> | null {
+    const count = Math.min(keys.length, size);
+    for (let i = 0; i < count; i++) if (this.rendered.get(keys[i]!.id, keys[i]!.row_version, now) === undefined) return null;
+    return toPage(keys, size, (key) => this.rendered.get(key.id, key.row_version, now)!);
+  }
+}
+
+const ITEMS_OPEN = Buffer.from('{"items":[');
+const COMMA = Buffer.from(',');
+
+/** What JSON.stringify would give, UTF-8 encoded, for a Page whose items are JSON already. */
+function pageBody(page: Page<Buffer>): Buffer {
+  const parts: Buffer[] = [ITEMS_OPEN];
+  for (const [i, item] of page.items.entries()) {
+    if (i > 0) parts.push(COMMA);
+    parts.push(item);
+  }
+  parts.push(Buffer.from(`],"nextCursor":${JSON.stringify(page.nextCursor)}}`));
+  return Buffer.concat(parts);
+}
