@@ -28,7 +28,7 @@ function repositoryOf(rows: () => PilotListRow[]) {
   return { repository, calls };
 }
 
-const viewer = { id: 'u', agency: 'EUROPOL', roles: ['lead' as const] };
+const viewer = { id: 'u', name: 'Lead', email: 'lead@europol.example', agency: 'EUROPOL', roles: ['lead' as const] };
 
 describe('RenderedPilots', () => {
   it('gives the JSON of exactly the row version it rendered, UTF-8 encoded', () => {

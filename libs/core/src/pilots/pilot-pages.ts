@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { PilotListRow, PilotPageKey, PilotsRepository, RowVersion } from '@labgate/persistence';
+import { PilotListRow, PilotPageKey, PilotsRepository, RowVersion, Viewer } from '@labgate/persistence';
 import { Page, pageRequest, toPage } from '../common/pagination';
-import type { Principal } from '../common/principal';
 import { toPilotView } from './pilot.view';
 import type { PilotFilter } from './pilots.service';
 
@@ -81,7 +80,7 @@ export class PilotPages {
 
   constructor(private readonly pilots: PilotsRepository) {}
 
-  async body(viewer: Principal, filter: PilotFilter): Promise<Buffer> {
+  async body(viewer: Viewer, filter: PilotFilter): Promise<Buffer> {
     const page = pageRequest(filter.limit, filter.cursor);
     const now = Date.now();
     const keys = await this.pilots.listKeys(viewer, filter, page);
