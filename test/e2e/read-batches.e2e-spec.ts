@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { SENSITIVITIES, type Role } from '@labgate/domain';
-import { dataSourceOptions, PilotRow, PilotsRepository, UsersRepository, Viewer } from '@labgate/persistence';
+import { dataSourceOptions, PilotListRow, PilotRow, PilotsRepository, UsersRepository, Viewer } from '@labgate/persistence';
 import { startApi, TestApi } from './support/api';
 import { createUser } from './support/fixtures';
 import { createAgency, createCast, proposePilot, seated, submit, type Cast } from './support/workflow';
@@ -85,6 +85,8 @@ describe('reads by id batched per turn', () => {
     await api.close();
   });
 
+  const withoutRowVersion = ({ row_version: _version, ...row }: PilotListRow): PilotRow => row;
+
   /** What the single-read statement gives each (viewer, id), one statement at a time. */
   async function oneByOne(reads: Array<{ viewer: Viewer; id: string }>): Promise<Array<PilotRow | null>> {
     const rows: Array<PilotRow | null> = [];
@@ -95,8 +97,11 @@ describe('reads by id batched per turn', () => {
   it('answers every read of one turn as the single-read statement does, in one statement per scope', async () => {
     const missing = randomUUID();
     const reads = viewers.flatMap(({ label, viewer }) => [...pilotIds, missing].map((id) => ({ label, viewer, id })));
-    const { result: batched, taken } = await statements(() => Promise.all(reads.map((r) => pilots.findVisible(r.viewer, r.id))));
+    const { result: read, taken } = await statements(() => Promise.all(reads.map((r) => pilots.findVisible(r.viewer, r.id))));
     const expected = await oneByOne(reads);
+    // Each row carries the row version it was read at besides the pilot's columns.
+    expect(read.every((row) => row === null || /^\d+$/.test(row.row_version))).toBe(true);
+    const batched = read.map((row) => row && withoutRowVersion(row));
 
     const mismatches = reads.flatMap((r, i) => (JSON.stringify(batched[i]) === JSON.stringify(expected[i]) ? [] : [`${r.label} reading ${r.id}`]));
     expect(mismatches).toEqual([]);
@@ -125,6 +130,32 @@ describe('reads by id batched per turn', () => {
     await api.db.query('UPDATE pilots SET title = $2, version = version + 1 WHERE id = $1', [id, title]);
     const rows = await Promise.all(viewers.map(({ viewer }) => pilots.findVisible(viewer, id)));
     expect(rows.map((row) => row?.title)).toEqual(viewers.map(() => title));
+  });
+
+  it('gives a row still at the version its reader holds as its keys alone, and any other whole', async () => {
+    const id = pilotIds[SENSITIVITIES.indexOf('limited')]!;
+    const lead = asViewer(cast.lead);
+    const first = (await pilots.findVisible(lead, id))!;
+    const other = String(Number(first.row_version) + 1);
+    const { result, taken } = await statements(() =>
+      Promise.all([pilots.findVisibleUnless(lead, id, first.row_version), pilots.findVisibleUnless(lead, id, other), pilots.findVisibleUnless(lead, id, null)]),
+    );
+    expect(taken).toBe(1);
+    expect(result).toEqual([{ id, version: first.version, row_version: first.row_version, unchanged: true }, first, first]);
+
+    // Any write gives the row a new version, one that leaves every column as it was included.
+    await api.db.query('UPDATE pilots SET summary = summary WHERE id = $1', [id]);
+    const after = await pilots.findVisibleUnless(lead, id, first.row_version);
+    expect(after).toEqual({ ...first, row_version: expect.not.stringMatching(`^${first.row_version}$`) });
+  });
+
+  it('decides visibility whatever row version a reader names', async () => {
+    const restricted = pilotIds[SENSITIVITIES.indexOf('restricted')]!;
+    const held = (await pilots.findVisible(asViewer(cast.chair), restricted))!;
+    const readers = [outsiders.none, outsiders.declined, outsiders.pending];
+    const { result, taken } = await statements(() => Promise.all(readers.map((viewer) => pilots.findVisibleUnless(viewer, restricted, held.row_version))));
+    expect(taken).toBe(1);
+    expect(result).toEqual([null, null, { id: restricted, version: held.version, row_version: held.row_version, unchanged: true }]);
   });
 
   it('looks up the tokens of one turn in one statement, each to its own user, revoked and unknown ones to nobody', async () => {

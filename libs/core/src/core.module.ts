@@ -6,7 +6,7 @@ import { AuditService } from './audit/audit.service';
 import { AuthService } from './auth/auth.service';
 import { IdempotencyService } from './idempotency/idempotency.service';
 import { ExpendituresService } from './pilots/expenditures.service';
-import { PilotPages } from './pilots/pilot-pages';
+import { PilotBodies } from './pilots/pilot-bodies';
 import { PilotsService } from './pilots/pilots.service';
 import { ProgrammesService } from './programmes/programmes.service';
 import { UsersService } from './users/users.service';
@@ -35,7 +35,7 @@ const SERVICES = [
   ExpendituresService,
   IdempotencyService,
   PilotsService,
-  PilotPages,
+  PilotBodies,
   ProgrammesService,
   UsersService,
   SealService,

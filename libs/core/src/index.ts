@@ -12,7 +12,7 @@ export * from './common/tracing-sdk';
 export * from './core.module';
 export * from './idempotency/idempotency.service';
 export * from './pilots/expenditures.service';
-export * from './pilots/pilot-pages';
+export * from './pilots/pilot-bodies';
 export * from './pilots/pilot.view';
 export * from './pilots/pilots.service';
 export * from './programmes/programmes.service';

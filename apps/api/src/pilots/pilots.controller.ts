@@ -9,7 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { AppError, AuditService, ExpendituresService, pilotEtag, PilotPages, PilotsService, PilotView, Principal, ReviewsService, WithdrawalService } from '@labgate/core';
+import { AppError, AuditService, ExpendituresService, pilotEtag, PilotBodies, PilotsService, PilotView, Principal, ReviewsService, WithdrawalService } from '@labgate/core';
 import { GateReviewPageResponseDto, SubmissionRequestDto, SubmissionResponseDto } from '../reviews/reviews.dto';
 import { Caller, Roles } from '../auth/auth.decorators';
 import { PageQueryDto, ParseIdPipe } from '../http/common.dto';
@@ -44,7 +44,7 @@ function withEtag(reply: FastifyReply, pilot: PilotView): PilotView {
 export class PilotsController {
   constructor(
     private readonly pilots: PilotsService,
-    private readonly pages: PilotPages,
+    private readonly bodies: PilotBodies,
     private readonly expenditures: ExpendituresService,
     private readonly audit: AuditService,
     private readonly reviews: ReviewsService,
@@ -69,9 +69,9 @@ export class PilotsController {
   @Get()
   @ApiOkResponse({ type: PilotPageResponseDto })
   async list(@Caller() caller: Principal, @Query() query: PilotListQueryDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<Buffer> {
-    // The page comes as encoded JSON already (PilotPages): sent as it is, typed as every JSON body is.
+    // The page comes as encoded JSON already (PilotBodies): sent as it is, typed as every JSON body is.
     void reply.type(JSON_BODY);
-    return this.pages.body(caller, query);
+    return this.bodies.page(caller, query);
   }
 
   @Get(':id')
@@ -80,8 +80,11 @@ export class PilotsController {
     @Caller() caller: Principal,
     @Param('id', ParseIdPipe) id: string,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<PilotResponseDto> {
-    return withEtag(reply, await this.pilots.get(caller, id));
+  ): Promise<Buffer> {
+    // Encoded JSON already (PilotBodies), like the list page.
+    const { body, version } = await this.bodies.one(caller, id);
+    void reply.header('etag', pilotEtag(version)).type(JSON_BODY);
+    return body;
   }
 
   @Patch(':id')

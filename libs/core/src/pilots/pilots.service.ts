@@ -87,13 +87,6 @@ export class PilotsService {
     }, work);
   }
 
-  /** A pilot the viewer may see; 404 otherwise, never 403, so existence does not leak. */
-  async get(viewer: Principal, id: string): Promise<PilotView> {
-    const row = await this.pilots.findVisible(viewer, id);
-    if (!row) throw pilotNotFound(id);
-    return toPilotView(row);
-  }
-
   async update(lead: Principal, id: string, ifMatch: string | undefined, patch: PilotPatch, work: WorkContext): Promise<PilotView> {
     if (ifMatch === undefined) {
       throw new AppError('PILOT.PRECONDITION_REQUIRED', 'PATCH needs an If-Match header with the ETag of the pilot you edited');

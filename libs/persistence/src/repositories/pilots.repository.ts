@@ -93,11 +93,26 @@ export interface PilotListFilter {
   q?: string;
 }
 
-/** A read by id for one viewer, waiting for its batch (PilotsRepository.findVisible). */
+/** A read by id for one viewer, waiting for its batch (PilotsRepository.findVisibleUnless). */
 interface VisibleRead {
   viewer: Viewer;
   id: string;
+  /** The row version the reader holds the pilot at already, if any. */
+  known: RowVersion | null;
 }
+
+/** A pilot read at the row version its reader named: its keys only, the reader has the rest. */
+export interface PilotUnchanged {
+  id: string;
+  version: number;
+  row_version: RowVersion;
+  unchanged: true;
+}
+
+/** The columns a read by id leaves out when the reader holds the row version already. */
+const FIELDS = PILOT_COLUMNS.filter((c) => c !== 'id' && c !== 'version');
+/** Every pilot column in its usual order: the keys from the row, the rest from the lateral join. */
+const KEYS_AND_FIELDS = PILOT_COLUMNS.map((c) => (c === 'id' || c === 'version' ? `p.${c}` : `f.${c}`)).join(', ');
 
 /**
  * The batched reads by id, each row sent back to its read by its `read_slot` (rowsBySlot).
@@ -106,12 +121,18 @@ interface VisibleRead {
  * comes from the same agency and role shape (the batch key): the agency is one parameter for the
  * whole statement, and only the user id, which decides the assigned-reviewer clause, travels per
  * read beside its pilot id. A statement never mixes agencies.
+ *
+ * Each read also names the row version it holds the pilot at, if any (`known`): a row still at
+ * that version comes back as its keys alone (the lateral join gives no fields), any other with
+ * every column. Visibility does not depend on it: the row comes back, or not, either way.
  */
 const batchedRead = (funder: boolean | null): string =>
-  `SELECT ${pilotColumns('p')}, q.n::int AS read_slot FROM ` +
+  `SELECT ${KEYS_AND_FIELDS}, p.xmin AS row_version, q.n::int AS read_slot FROM ` +
   (funder === null
-    ? 'unnest($1::uuid[]) WITH ORDINALITY AS q(id, n) JOIN pilots p ON p.id = q.id'
-    : `unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS q(id, user_id, n) JOIN pilots p ON p.id = q.id WHERE ${visibilityClauses('p', '$3', 'q.user_id', funder)}`);
+    ? 'unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS q(id, known, n) JOIN pilots p ON p.id = q.id'
+    : 'unnest($1::uuid[], $2::text[], $3::uuid[]) WITH ORDINALITY AS q(id, known, user_id, n) JOIN pilots p ON p.id = q.id') +
+  ` LEFT JOIN LATERAL (SELECT ${FIELDS.map((c) => `p.${c}`).join(', ')} WHERE q.known IS DISTINCT FROM p.xmin::text) f ON TRUE` +
+  (funder === null ? '' : ` WHERE ${visibilityClauses('p', '$4', 'q.user_id', funder)}`);
 const BATCHED_READ = { all: batchedRead(null), member: batchedRead(false), funder: batchedRead(true) };
 
 /** Who may share a batched read: chairs together, otherwise one agency and one role shape. */
@@ -123,7 +144,7 @@ function readScope(viewer: Viewer): string {
 /** The pilots table: proposals, their edits and their stage. Money columns belong to the ledger. */
 @Injectable()
 export class PilotsRepository {
-  private readonly visibleReads = new ReadBatches<VisibleRead, PilotRow | null>((reads) => this.readVisible(reads));
+  private readonly visibleReads = new ReadBatches<VisibleRead, PilotListRow | PilotUnchanged | null>((reads) => this.readVisible(reads));
 
   constructor(private readonly db: DataSource) {}
 
@@ -228,19 +249,30 @@ export class PilotsRepository {
    * The hot read by id, visibility folded in: the reads of one event-loop turn that share a
    * viewer's scope (readScope) go as one prepared statement (ReadBatches).
    */
-  findVisible(viewer: Viewer, id: string): Promise<PilotRow | null> {
-    // Anything but a UUID names no pilot: answered without a statement, so it cannot fail a batch.
-    if (!isUuid(id)) return Promise.resolve(null);
-    return this.visibleReads.read(readScope(viewer), { viewer, id });
+  async findVisible(viewer: Viewer, id: string): Promise<PilotListRow | null> {
+    return (await this.findVisibleUnless(viewer, id, null)) as PilotListRow | null;
   }
 
-  private async readVisible(reads: readonly VisibleRead[]): Promise<Array<PilotRow | null>> {
+  /**
+   * findVisible for a reader who holds the pilot at row version `known` already: a row still at
+   * it comes back as PilotUnchanged, without its fields.
+   */
+  findVisibleUnless(viewer: Viewer, id: string, known: RowVersion | null): Promise<PilotListRow | PilotUnchanged | null> {
+    // Anything but a UUID names no pilot: answered without a statement, so it cannot fail a batch.
+    if (!isUuid(id)) return Promise.resolve(null);
+    return this.visibleReads.read(readScope(viewer), { viewer, id, known });
+  }
+
+  private async readVisible(reads: readonly VisibleRead[]): Promise<Array<PilotListRow | PilotUnchanged | null>> {
     const { viewer } = reads[0]!;
     const ids = reads.map((read) => read.id);
+    const known = reads.map((read) => read.known);
     const rows = seesEverything(viewer)
-      ? await preparedQuery<PilotRow>(this.db, BATCHED_READ.all, [ids])
-      : await preparedQuery<PilotRow>(this.db, isFunder(viewer) ? BATCHED_READ.funder : BATCHED_READ.member, [ids, reads.map((read) => read.viewer.id), viewer.agency]);
-    return rowsBySlot(rows, reads.length);
+      ? await preparedQuery<PilotListRow>(this.db, BATCHED_READ.all, [ids, known])
+      : await preparedQuery<PilotListRow>(this.db, isFunder(viewer) ? BATCHED_READ.funder : BATCHED_READ.member, [ids, known, reads.map((read) => read.viewer.id), viewer.agency]);
+    return rowsBySlot(rows, reads.length).map((row, i) =>
+      row !== null && row.row_version === known[i] ? { id: row.id, version: row.version, row_version: row.row_version, unchanged: true } : row,
+    );
   }
 
   /** A list page's rows, with the row version each was read at. */

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { PilotPages } from '@labgate/core';
+import { PilotBodies } from '@labgate/core';
 import { dataSourceOptions, PilotsRepository } from '@labgate/persistence';
 import { HttpProcess, startApiProcess } from '../support/processes';
 import { startApi, TestApi } from './support/api';
@@ -17,12 +17,13 @@ interface PilotItem {
 }
 
 /**
- * The list page is joined from pilots' JSON rendered earlier, held per row version
- * (PilotPages, RenderedPilots). A read after any write must show the write, whichever API
- * replica wrote and whichever reads, including writes no API made; visibility is decided by the
- * database on every page; and a page from renderings must be the page a fresh read would give.
+ * The pilot by id and the list page are answered from pilots' JSON rendered earlier, held per
+ * row version (PilotBodies, RenderedPilots). A read after any write must show the write,
+ * whichever API replica wrote and whichever reads, including writes no API made; visibility is
+ * decided by the database on every read; and a body from renderings must be the body a fresh
+ * read would give.
  */
-describe('list pages joined from renderings', () => {
+describe('pilot bodies from renderings', () => {
   let api: TestApi;
   let replica: HttpProcess;
   let b: ReturnType<typeof request>;
@@ -38,6 +39,13 @@ describe('list pages joined from renderings', () => {
     return res.body as { items: PilotItem[]; nextCursor: string | null };
   };
   const item = (items: PilotItem[], id: string) => items.find((p) => p.id === id);
+  const one = async (http: ReturnType<typeof request>, user: TestUser, id: string) => {
+    const res = await http.get(`/v1/pilots/${id}`).set(user.auth);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.headers.etag).toBe(`"${(res.body as PilotItem).version}"`);
+    return res.body as PilotItem;
+  };
 
   beforeAll(async () => {
     api = await startApi();
@@ -66,22 +74,28 @@ describe('list pages joined from renderings', () => {
 
   it('shows an edit made through the other replica on the very next page', async () => {
     const [id] = ids;
-    await page(api.http, cast.lead);
-    await page(b, cast.lead);
+    for (const http of [api.http, b]) {
+      await page(http, cast.lead);
+      await one(http, cast.lead, id!);
+    }
     const edited = await b.patch(`/v1/pilots/${id}`).set(cast.lead.auth).set('If-Match', '"1"').send({ title: 'Edited through the replica' });
     expect(edited.status).toBe(200);
-    expect(item((await page(api.http, cast.lead)).items, id!)).toMatchObject({ title: 'Edited through the replica', version: 2 });
-    expect(item((await page(b, cast.lead)).items, id!)).toMatchObject({ title: 'Edited through the replica', version: 2 });
+    // The read by id first: it must not lean on the list page having rendered the new version.
+    for (const http of [api.http, b]) {
+      expect(await one(http, cast.lead, id!)).toEqual(edited.body);
+      expect(item((await page(http, cast.lead)).items, id!)).toMatchObject({ title: 'Edited through the replica', version: 2 });
+    }
   });
 
   it('shows a change no API made, even one that leaves version and updated_at alone', async () => {
     const id = ids[1]!;
     const before = item((await page(api.http, cast.lead)).items, id)!;
     await page(b, cast.lead);
+    for (const http of [api.http, b]) expect(await one(http, cast.lead, id)).toEqual(before);
     await api.db.query(`UPDATE pilots SET summary = 'Changed by hand' WHERE id = $1`, [id]);
     for (const http of [api.http, b]) {
-      const after = item((await page(http, cast.lead)).items, id)!;
-      expect(after).toEqual({ ...before, summary: 'Changed by hand' });
+      expect(await one(http, cast.lead, id)).toEqual({ ...before, summary: 'Changed by hand' });
+      expect(item((await page(http, cast.lead)).items, id)!).toEqual({ ...before, summary: 'Changed by hand' });
     }
   });
 
@@ -98,10 +112,14 @@ describe('list pages joined from renderings', () => {
   it('decides visibility on every page: a pilot made restricted leaves an outsider’s page at once', async () => {
     const id = ids[0]!;
     await api.db.query(`UPDATE pilots SET sensitivity = 'public' WHERE id = $1`, [id]);
-    for (const http of [api.http, b]) expect(item((await page(http, outsider)).items, id)).toBeDefined();
+    for (const http of [api.http, b]) {
+      expect(item((await page(http, outsider)).items, id)).toBeDefined();
+      expect((await one(http, outsider, id)).id).toBe(id);
+    }
     await api.db.query(`UPDATE pilots SET sensitivity = 'restricted' WHERE id = $1`, [id]);
     for (const http of [api.http, b]) {
       expect(item((await page(http, outsider)).items, id)).toBeUndefined();
+      expect((await http.get(`/v1/pilots/${id}`).set(outsider.auth)).status).toBe(404);
       expect(item((await page(http, cast.lead)).items, id)).toMatchObject({ sensitivity: 'restricted' });
     }
   });
@@ -126,12 +144,12 @@ describe('list pages joined from renderings', () => {
   describe('the statements a page costs', () => {
     let ds: DataSource;
     let repository: PilotsRepository;
-    let pages: PilotPages;
+    let bodies: PilotBodies;
 
     beforeAll(async () => {
-      ds = await new DataSource({ ...dataSourceOptions({ databaseUrl: process.env.DATABASE_URL! }, 'labgate-pilot-pages-test'), migrations: [] }).initialize();
+      ds = await new DataSource({ ...dataSourceOptions({ databaseUrl: process.env.DATABASE_URL! }, 'labgate-pilot-bodies-test'), migrations: [] }).initialize();
       repository = new PilotsRepository(ds);
-      pages = new PilotPages(repository);
+      bodies = new PilotBodies(repository);
     });
 
     afterAll(async () => {
@@ -143,26 +161,26 @@ describe('list pages joined from renderings', () => {
       const rows = jest.spyOn(repository, 'list');
       const viewer = { id: cast.lead.id, agency: cast.lead.agency, roles: cast.lead.roles };
       const filter = { programmeId: cast.programmeId, limit: 100 };
-      const bodies: string[] = [];
-      const next = async () => bodies.push((await pages.body(viewer, filter)).toString('utf8'));
+      const texts: string[] = [];
+      const next = async () => texts.push((await bodies.page(viewer, filter)).toString('utf8'));
 
       await next();
       expect([keys.mock.calls.length, rows.mock.calls.length]).toEqual([1, 1]);
       await next();
       expect([keys.mock.calls.length, rows.mock.calls.length]).toEqual([2, 1]);
-      expect(bodies[1]).toBe(bodies[0]);
+      expect(texts[1]).toBe(texts[0]);
 
       await api.db.query(`UPDATE pilots SET title = 'Renamed by hand' WHERE id = $1`, [ids[1]]);
       await next();
       expect([keys.mock.calls.length, rows.mock.calls.length]).toEqual([3, 2]);
       await next();
       expect([keys.mock.calls.length, rows.mock.calls.length]).toEqual([4, 2]);
-      expect(bodies[3]).toBe(bodies[2]);
-      expect(JSON.parse(bodies[3]!).items.find((p: PilotItem) => p.id === ids[1]).title).toBe('Renamed by hand');
+      expect(texts[3]).toBe(texts[2]);
+      expect(JSON.parse(texts[3]!).items.find((p: PilotItem) => p.id === ids[1]).title).toBe('Renamed by hand');
 
       // The pages from renderings were byte for byte the pages from rows (above); the API sends the same.
       const whole = await api.http.get('/v1/pilots').query(filter).set(cast.lead.auth);
-      expect(bodies[3]).toBe(whole.text);
+      expect(texts[3]).toBe(whole.text);
     });
   });
 });

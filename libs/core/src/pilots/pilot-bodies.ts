@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PilotListRow, PilotPageKey, PilotsRepository, RowVersion, Viewer } from '@labgate/persistence';
+import { pilotNotFound } from '../common/not-found';
 import { Page, pageRequest, toPage } from '../common/pagination';
 import { toPilotView } from './pilot.view';
 import type { PilotFilter } from './pilots.service';
@@ -38,9 +39,14 @@ export class RenderedPilots {
 
   /** The JSON of this version of the pilot, if this process rendered it less than a lifetime ago. */
   get(id: string, version: RowVersion, now: number): Buffer | undefined {
+    const rendering = this.latest(id, now);
+    return rendering?.version === version ? rendering.json : undefined;
+  }
+
+  /** The pilot's latest rendering in this process, if less than a lifetime old. */
+  latest(id: string, now: number): Readonly<Rendering> | undefined {
     const rendering = this.renderings.get(id);
-    if (rendering === undefined || rendering.version !== version || now - rendering.at >= this.lifetimeMs) return undefined;
-    return rendering.json;
+    return rendering === undefined || now - rendering.at >= this.lifetimeMs ? undefined : rendering;
   }
 
   /** Renders a row read outside any transaction and keeps its JSON under the row's version. */
@@ -61,9 +67,12 @@ export class RenderedPilots {
 }
 
 /**
- * The pilots' list page (`GET /v1/pilots`) as the body of its response: JSON, UTF-8 encoded.
+ * The bodies of the pilot reads' responses, JSON UTF-8 encoded, from renderings of the rows'
+ * versions (RenderedPilots) where this process has them.
  *
- * The page is first read as keys: which pilots, in which order, at which row version, with the
+ * A pilot by id (`GET /v1/pilots/:id`) is read naming the row version this process holds it at:
+ * a row still at it comes back without its fields (PilotsRepository.findVisibleUnless), and the
+ * body is the rendering. The list page (`GET /v1/pilots`) is first read as keys: which pilots, in which order, at which row version, with the
  * visibility rule and the filters applied by Postgres as for any read. When this process has
  * rendered every one of those row versions, the page is their JSON joined: one small statement
  * and no rows to parse, views to build or objects to serialise. Otherwise the page is read whole,
@@ -75,12 +84,22 @@ export class RenderedPilots {
  * Page<PilotView> would give.
  */
 @Injectable()
-export class PilotPages {
+export class PilotBodies {
   readonly rendered = new RenderedPilots();
 
   constructor(private readonly pilots: PilotsRepository) {}
 
-  async body(viewer: Viewer, filter: PilotFilter): Promise<Buffer> {
+  /** A pilot the viewer may see, with its version for the ETag; 404 otherwise, never 403. */
+  async one(viewer: Viewer, id: string): Promise<{ body: Buffer; version: number }> {
+    const now = Date.now();
+    // Held before the read: a rendering of a newer version made meanwhile must not answer for this one.
+    const held = this.rendered.latest(id, now);
+    const row = await this.pilots.findVisibleUnless(viewer, id, held?.version ?? null);
+    if (row === null) throw pilotNotFound(id);
+    return { body: 'unchanged' in row ? held!.json : this.rendered.render(row, now), version: row.version };
+  }
+
+  async page(viewer: Viewer, filter: PilotFilter): Promise<Buffer> {
     const page = pageRequest(filter.limit, filter.cursor);
     const now = Date.now();
     const keys = await this.pilots.listKeys(viewer, filter, page);

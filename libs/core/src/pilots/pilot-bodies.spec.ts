@@ -1,5 +1,5 @@
 import type { PilotListRow, PilotPageKey, PilotsRepository } from '@labgate/persistence';
-import { PilotPages, RenderedPilots } from './pilot-pages';
+import { PilotBodies, RenderedPilots } from './pilot-bodies';
 import { toPilotView } from './pilot.view';
 
 let n = 0;
@@ -67,43 +67,81 @@ describe('RenderedPilots', () => {
   });
 });
 
-describe('PilotPages', () => {
+describe('PilotBodies', () => {
   it('sends what serialising the page would, from rows and then from renderings', async () => {
     const rows = [row(), row(), row({ sensitivity: 'limited', heilmeier: { objective: '\u2028 line separator', currentPractice: 'c', novelty: 'n', impact: 'i', risks: 'r', cost: 'c', schedule: 's', exams: [] } })];
     const { repository, calls } = repositoryOf(() => rows);
-    const pages = new PilotPages(repository);
+    const bodies = new PilotBodies(repository);
     const expected = (items: PilotListRow[], nextCursor: string | null) => JSON.stringify({ items: items.map(toPilotView), nextCursor });
 
-    const first = await pages.body(viewer, { limit: 2 });
+    const first = await bodies.page(viewer, { limit: 2 });
     const cursor = JSON.parse(first.toString()).nextCursor as string;
     expect(cursor).toEqual(expect.any(String));
     expect(first.toString('utf8')).toBe(expected(rows.slice(0, 2), cursor));
     expect(calls).toEqual({ keys: 1, rows: 1 });
 
-    const again = await pages.body(viewer, { limit: 2 });
+    const again = await bodies.page(viewer, { limit: 2 });
     expect(again.equals(first)).toBe(true);
     expect(calls).toEqual({ keys: 2, rows: 1 });
 
-    const whole = await pages.body(viewer, { limit: 20 });
+    const whole = await bodies.page(viewer, { limit: 20 });
     expect(whole.toString('utf8')).toBe(expected(rows, null));
     expect(calls).toEqual({ keys: 3, rows: 2 });
-    expect((await pages.body(viewer, { limit: 20 })).equals(whole)).toBe(true);
+    expect((await bodies.page(viewer, { limit: 20 })).equals(whole)).toBe(true);
     expect(calls).toEqual({ keys: 4, rows: 2 });
   });
 
   it('reads the rows again when one row on the page has a version it did not render', async () => {
     let rows = [row(), row()];
     const { repository, calls } = repositoryOf(() => rows);
-    const pages = new PilotPages(repository);
-    await pages.body(viewer, {});
+    const bodies = new PilotBodies(repository);
+    await bodies.page(viewer, {});
     rows = [rows[0]!, { ...rows[1]!, title: 'Changed', row_version: '777777' }];
-    const body = JSON.parse((await pages.body(viewer, {})).toString());
+    const body = JSON.parse((await bodies.page(viewer, {})).toString());
     expect(body.items[1].title).toBe('Changed');
     expect(calls).toEqual({ keys: 2, rows: 2 });
   });
 
   it('gives an empty page as JSON.stringify would', async () => {
     const { repository } = repositoryOf(() => []);
-    expect((await new PilotPages(repository).body(viewer, {})).toString()).toBe('{"items":[],"nextCursor":null}');
+    expect((await new PilotBodies(repository).page(viewer, {})).toString()).toBe('{"items":[],"nextCursor":null}');
+  });
+
+  it('answers a pilot by id from the rendering of the version it named, and renders any other', async () => {
+    let current = row();
+    const named: Array<string | null> = [];
+    let during: (() => void) | undefined;
+    const repository = {
+      findVisibleUnless: async (_viewer: unknown, id: string, known: string | null) => {
+        named.push(known);
+        during?.();
+        if (id !== current.id) return null;
+        return known === current.row_version ? { id, version: current.version, row_version: known, unchanged: true } : current;
+      },
+    } as unknown as PilotsRepository;
+    const bodies = new PilotBodies(repository);
+
+    const first = await bodies.one(viewer, current.id);
+    expect(first.body.toString()).toBe(JSON.stringify(toPilotView(current)));
+    expect(first.version).toBe(1);
+    const second = await bodies.one(viewer, current.id);
+    expect(second.body).toBe(first.body);
+    expect(named).toEqual([null, current.row_version]);
+
+    // A newer version rendered while this read was on its way: the answer is still the version the database named.
+    const old = current;
+    during = () => {
+      during = undefined;
+      bodies.rendered.render({ ...old, title: 'Newer', version: 2, row_version: '424242' }, Date.now());
+    };
+    const third = await bodies.one(viewer, old.id);
+    expect(third.body.toString()).toBe(JSON.stringify(toPilotView(old)));
+
+    current = { ...old, title: 'Changed', version: 3, row_version: '515151' };
+    const fourth = await bodies.one(viewer, old.id);
+    expect(JSON.parse(fourth.body.toString()).title).toBe('Changed');
+    expect(fourth.version).toBe(3);
+
+    await expect(bodies.one(viewer, '00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ code: 'PILOT.NOT_FOUND' });
   });
 });
