@@ -96,9 +96,10 @@ async function main(): Promise<void> {
     if (!(share > 0 && share <= 1)) throw new Error(`TAIL_SHARE must be a share of the closed loop's rate, in (0, 1]: ${process.env.TAIL_SHARE}`);
     const rate = Math.round(max.rps * share);
     for (let i = 0; i < 3; i++) {
+      const startedAt = Date.now();
       const o = await perRequest(() => openLoop({ url: app.url, requests, rate, seconds: 10, connections: options.connections }), i === 0 ? 'open' : undefined, 10);
       const ms = (x: number) => `${x.toFixed(1)} ms`;
-      console.log(`open loop at ${rate} req/s: p50 ${ms(o.p50)}, p99 ${ms(o.p99)}, max ${ms(o.max)}, generator lag p99 ${ms(o.lagP99)}, failures ${o.non2xx + o.errors}; ${cost(o)}`);
+      console.log(`open loop from ${new Date(startedAt).toISOString()} at ${rate} req/s: p50 ${ms(o.p50)}, p99 ${ms(o.p99)}, max ${ms(o.max)}, generator lag p99 ${ms(o.lagP99)}, failures ${o.non2xx + o.errors}; ${cost(o)}`);
       const slow = slowWindows(o.latencies, o.intervalMs);
       if (slow) console.log(`  answered after 25 ms or more, by 100 ms of schedule: ${slow}`);
     }
