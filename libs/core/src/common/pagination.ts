@@ -59,7 +59,7 @@ export function pageRequest(limit: number | undefined, cursor: string | undefine
 /**
  * Builds a page from rows fetched with LIMIT size + 1: the extra row only says there is more.
  */
-export function toPage<R extends { created_at: Date; id: string }, T>(rows: R[], size: number, map: (row: R) => T): Page<T> {
+export function toPage<R extends { created_at: Date; id: string }, T>(rows: R[], size: number, map: (row: R, index: number) => T): Page<T> {
   const more = rows.length > size;
   const kept = more ? rows.slice(0, size) : rows;
   const last = kept[kept.length - 1];

@@ -72,8 +72,9 @@ export class RenderedPilots {
  *
  * A pilot by id (`GET /v1/pilots/:id`) is read naming the row version this process holds it at:
  * a row still at it comes back without its fields (PilotsRepository.findVisibleUnless), and the
- * body is the rendering. The list page (`GET /v1/pilots`) is first read as keys: which pilots, in which order, at which row version, with the
- * visibility rule and the filters applied by Postgres as for any read. When this process has
+ * body is the rendering. The list page (`GET /v1/pilots`) is first read as keys: which pilots,
+ * in which order, at which row version, with the visibility rule and the filters applied by
+ * Postgres as for any read. When this process has
  * rendered every one of those row versions, the page is their JSON joined: one small statement
  * and no rows to parse, views to build or objects to serialise. Otherwise the page is read whole,
  * as one statement of its own, and its rows rendered (and kept for the next page).
@@ -109,9 +110,13 @@ export class PilotBodies {
 
   /** The page from renderings alone, or null when one of its row versions was not rendered here. */
   private held(keys: PilotPageKey[], size: number, now: number): Page<Buffer> | null {
-    const count = Math.min(keys.length, size);
-    for (let i = 0; i < count; i++) if (this.rendered.get(keys[i]!.id, keys[i]!.row_version, now) === undefined) return null;
-    return toPage(keys, size, (key) => this.rendered.get(key.id, key.row_version, now)!);
+    const items: Buffer[] = [];
+    for (const key of keys.slice(0, size)) {
+      const json = this.rendered.get(key.id, key.row_version, now);
+      if (json === undefined) return null;
+      items.push(json);
+    }
+    return toPage(keys, size, (_key, i) => items[i]!);
   }
 }
 

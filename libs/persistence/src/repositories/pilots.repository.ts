@@ -307,5 +307,4 @@ export class PilotsRepository {
       params,
     );
   }
-
 }
