@@ -1,6 +1,9 @@
+import { fork } from 'node:child_process';
 import net from 'node:net';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
+import { DIST_ROOT } from '../support/processes';
 
 export type Method = 'GET' | 'POST';
 
@@ -243,6 +246,33 @@ export function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
   });
 }
 
+/**
+ * The generator's own V8 flags. With its default parallel collector, a collection in the generator
+ * wakes one helper thread per core, and on a machine whose cores the server shares they preempt
+ * the server for a few milliseconds: seen with `perf sched` as the API waiting 4 - 9 ms for a core
+ * once a second, while four of the generator's threads ran. One thread collects instead.
+ */
+export const OPEN_LOOP_NODE_FLAGS: readonly string[] = ['--single-threaded-gc'];
+
+/**
+ * `openLoop` in a process of its own (`open-loop-child.ts`, built), with `OPEN_LOOP_NODE_FLAGS`:
+ * the calling process's heap (a seeded portfolio, the closed loops' garbage) and collector stay
+ * out of the measurement.
+ */
+export function openLoopApart(options: OpenLoopOptions): Promise<OpenLoopResult> {
+  const child = fork(path.join(DIST_ROOT, 'test/bench/open-loop-child.js'), [], {
+    execArgv: [...OPEN_LOOP_NODE_FLAGS],
+    serialization: 'advanced',
+    stdio: 'inherit',
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (result) => resolve(result as OpenLoopResult));
+    child.once('error', reject);
+    child.once('exit', (code, signal) => reject(new Error(`the open loop's process ended (${signal ?? code}) without a result`)));
+    child.send(options);
+  });
+}
+
 interface ConnectionEvents {
   connected(): void;
   /** Request i got an answer with this status, or none (null) because the connection closed. */
@@ -253,13 +283,27 @@ interface ConnectionEvents {
   closed(connected: boolean): void;
 }
 
-/** One keep-alive connection with at most one request in flight; answers need Content-Length or chunked encoding. */
+const HEADER_END = Buffer.from('\r\n\r\n', 'latin1');
+/** How Node's servers (Fastify, node:http) write it; any other spelling is found by the slow path. */
+const CONTENT_LENGTH = Buffer.from('\r\ncontent-length:', 'latin1');
+
+/**
+ * One keep-alive connection with at most one request in flight; answers need Content-Length or
+ * chunked encoding.
+ *
+ * It reads into one buffer of its own (`onread`) and takes the status and the length from the
+ * bytes, so an answer costs the generator no allocation but a view: a generator that allocates
+ * per answer collects every second or so, and V8's parallel collector then takes both cores from
+ * the server for a few milliseconds, which the open loop measured as the server's tail.
+ */
 class Connection {
   readonly socket: net.Socket;
   readonly ready: Promise<void>;
   private current = -1;
   private connected = false;
-  private buffered: Buffer = Buffer.alloc(0);
+  private readonly input = Buffer.allocUnsafe(64 * 1024);
+  /** The start of an answer that came in several reads, copied out of `input`. */
+  private partial: Buffer | null = null;
 
   constructor(
     host: string,
@@ -267,7 +311,18 @@ class Connection {
     private readonly requests: Buffer[],
     private readonly events: ConnectionEvents,
   ) {
-    this.socket = net.connect({ host, port, noDelay: true });
+    this.socket = net.connect({
+      host,
+      port,
+      noDelay: true,
+      onread: {
+        buffer: this.input,
+        callback: (length: number, buffer: Uint8Array) => {
+          this.receive(Buffer.from(buffer.buffer, buffer.byteOffset, length));
+          return true;
+        },
+      },
+    });
     this.ready = new Promise((resolve) => {
       this.socket.once('connect', () => {
         this.connected = true;
@@ -277,7 +332,6 @@ class Connection {
       });
       this.socket.once('close', () => resolve());
     });
-    this.socket.on('data', (chunk: Buffer) => this.receive(chunk));
     // A refused or reset connection shows as 'close' with the request unanswered.
     this.socket.on('error', () => undefined);
     this.socket.on('close', () => {
@@ -292,23 +346,42 @@ class Connection {
     this.socket.write(this.requests[i % this.requests.length]!);
   }
 
+  /** `chunk` is a view of `input`, overwritten by the next read. */
   private receive(chunk: Buffer): void {
-    const data = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
-    this.buffered = data;
-    const headerEnd = data.indexOf('\r\n\r\n');
-    if (headerEnd < 0) return;
-    const header = data.toString('latin1', 0, headerEnd);
-    const contentLength = /\r\ncontent-length:\s*(\d+)/i.exec(header);
-    const complete = contentLength
-      ? data.length >= headerEnd + 4 + Number(contentLength[1])
-      : /\r\ntransfer-encoding:\s*chunked/i.test(header) && data.subarray(data.length - 5).toString('latin1') === '0\r\n\r\n';
-    if (!complete) return;
+    const data = this.partial === null ? chunk : Buffer.concat([this.partial, chunk]);
+    if (!answerComplete(data)) {
+      this.partial = Buffer.from(data);
+      return;
+    }
     const i = this.current;
     this.current = -1;
-    this.buffered = Buffer.alloc(0);
-    this.events.answered(i, Number(header.slice(9, 12)));
+    this.partial = null;
+    this.events.answered(i, (data[9]! - 48) * 100 + (data[10]! - 48) * 10 + (data[11]! - 48));
     this.events.free(this);
   }
+}
+
+/** Whether `data` holds a whole HTTP/1.1 answer: its head, and a body of Content-Length bytes or chunks up to the last. */
+export function answerComplete(data: Buffer): boolean {
+  const headerEnd = data.indexOf(HEADER_END);
+  if (headerEnd < 0) return false;
+  const at = data.indexOf(CONTENT_LENGTH);
+  let length = -1;
+  if (at >= 0 && at < headerEnd) {
+    length = 0;
+    for (let p = at + CONTENT_LENGTH.length; p < headerEnd; p++) {
+      const c = data[p]!;
+      if (c >= 48 && c <= 57) length = length * 10 + (c - 48);
+      else if (c !== 32 || length > 0) break;
+    }
+  } else {
+    const header = data.toString('latin1', 0, headerEnd);
+    const given = /\r\ncontent-length:\s*(\d+)/i.exec(header);
+    if (given) length = Number(given[1]);
+    else if (!/\r\ntransfer-encoding:\s*chunked/i.test(header)) return true;
+  }
+  if (length >= 0) return data.length >= headerEnd + 4 + length;
+  return data.length >= headerEnd + 9 && data.toString('latin1', data.length - 5) === '0\r\n\r\n';
 }
 
 /** Nearest-rank percentile (q in 0..1) of unsorted values; NaN for none. */

@@ -18,7 +18,7 @@ import { ok, type LabGateClient } from '@labgate/client';
 import { performance } from 'node:perf_hooks';
 import { JobName } from '@labgate/queue';
 import { ApiClient, mapLimit } from './api';
-import { closedLoop, LoadResult, openLoop, OpenLoopResult, percentile, PreparedRequest } from './load';
+import { closedLoop, LoadResult, openLoopApart, OpenLoopResult, percentile, PreparedRequest } from './load';
 import { BenchOptions, machineFacts, readOptions } from './options';
 import { initPgbench, runPgbench } from './pgbench';
 import { assertRunning, cpuSeconds, HttpProcess, pollFor, residentMemory, sleep, withSteal } from '../support/processes';
@@ -217,7 +217,7 @@ async function reads(ctx: Context): Promise<void> {
     const max = await measure(ctx, stack.api!, m.requests);
     const rate = Math.max(1, Math.round(max.rps * options.openLoopShare));
     progress(`reads: ${m.name} open loop at ${rate} req/s`);
-    const { result, steal } = await withSteal(() => openLoop({ url: stack.api!.url, requests: m.requests, rate, seconds: options.seconds, connections: options.connections }));
+    const { result, steal } = await withSteal(() => openLoopApart({ url: stack.api!.url, requests: m.requests, rate, seconds: options.seconds, connections: options.connections }));
     open.push({ ...result, maxRps: max.rps, maxSteal: max.steal, steal });
   }
 

@@ -17,7 +17,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { ApiClient } from './api';
-import { closedLoop, openLoop } from './load';
+import { closedLoop, openLoopApart } from './load';
 import { readOptions } from './options';
 import { createCast, proposePilots, readRequests } from './seed';
 import { comparePerf, recordPerf } from './perf';
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     const rate = Math.round(max.rps * share);
     for (let i = 0; i < 3; i++) {
       const startedAt = Date.now();
-      const o = await perRequest(() => openLoop({ url: app.url, requests, rate, seconds: 10, connections: options.connections }), i === 0 ? 'open' : undefined, 10);
+      const o = await perRequest(() => openLoopApart({ url: app.url, requests, rate, seconds: 10, connections: options.connections }), i === 0 ? 'open' : undefined, 10);
       const ms = (x: number) => `${x.toFixed(1)} ms`;
       console.log(`open loop from ${new Date(startedAt).toISOString()} at ${rate} req/s: p50 ${ms(o.p50)}, p99 ${ms(o.p99)}, max ${ms(o.max)}, generator lag p99 ${ms(o.lagP99)}, failures ${o.non2xx + o.errors}; ${cost(o)}`);
       const slow = slowWindows(o.latencies, o.intervalMs);

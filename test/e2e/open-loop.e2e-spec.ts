@@ -1,0 +1,109 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { answerComplete, openLoopApart } from '../bench/load';
+
+/**
+ * The bench's open-loop generator (test/bench/load.ts), which reads answers from its own buffer
+ * and runs in a process of its own: every answer counted once, with its status, whether it
+ * arrives whole, in pieces or chunked.
+ */
+describe('open-loop generator', () => {
+  describe('answerComplete', () => {
+    const head = (...lines: string[]) => Buffer.from(`HTTP/1.1 200 OK\r\n${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+
+    it('waits for Content-Length bytes of body, however the header is spelt', () => {
+      for (const name of ['content-length', 'Content-Length', 'CONTENT-LENGTH']) {
+        const start = head('content-type: application/json', `${name}: 12`);
+        expect(answerComplete(start)).toBe(false);
+        expect(answerComplete(Buffer.concat([start, Buffer.from('{"a":"bcde"')]))).toBe(false);
+        expect(answerComplete(Buffer.concat([start, Buffer.from('{"a":"bcdef"}')]))).toBe(true);
+      }
+    });
+
+    it('reads the length from the head only, not from a body that names one', () => {
+      const body = '\r\ncontent-length: 1\r\n';
+      const start = head(`Content-Length: ${body.length + 10}`);
+      expect(answerComplete(Buffer.concat([start, Buffer.from(body)]))).toBe(false);
+      expect(answerComplete(Buffer.concat([start, Buffer.from(body), Buffer.alloc(10, 0x20)]))).toBe(true);
+    });
+
+    it('waits for the last chunk of a chunked body', () => {
+      const start = head('transfer-encoding: chunked');
+      expect(answerComplete(start)).toBe(false);
+      expect(answerComplete(Buffer.concat([start, Buffer.from('5\r\nhello\r\n')]))).toBe(false);
+      expect(answerComplete(Buffer.concat([start, Buffer.from('5\r\nhello\r\n0\r\n\r\n')]))).toBe(true);
+    });
+
+    it('takes a head without length or chunks (204, 304) as the whole answer, and an unfinished head as nothing yet', () => {
+      expect(answerComplete(Buffer.from('HTTP/1.1 204 No Content\r\nx-request-id: a\r\n\r\n', 'latin1'))).toBe(true);
+      expect(answerComplete(Buffer.from('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n', 'latin1'))).toBe(false);
+    });
+  });
+
+  describe('openLoopApart', () => {
+    let server: Server;
+    let url: string;
+    let answered = 0;
+
+    beforeAll(async () => {
+      // Four kinds of answer in turn: whole, in two writes 5 ms apart, chunked, and a 404.
+      server = createServer((req, res) => {
+        answered++;
+        const kind = Number(req.url!.slice(1)) % 4;
+        const body = JSON.stringify({ kind, padding: 'x'.repeat(3000) });
+        if (kind === 0) res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+        else if (kind === 1) {
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+          res.write(body.slice(0, 100));
+          setTimeout(() => res.end(body.slice(100)), 5);
+        } else if (kind === 2) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.write(body.slice(0, 1000));
+          res.end(body.slice(1000));
+        } else res.writeHead(404, { 'Content-Length': '2' }).end('no');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+
+    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    it('sends every request on schedule and counts each answer once, with its status', async () => {
+      const requests = [0, 1, 2, 3].map((n) => ({ method: 'GET' as const, path: `/${n}`, headers: {} }));
+      const result = await openLoopApart({ url, requests, rate: 400, seconds: 1, connections: 8, graceMs: 2000 });
+
+      expect(answered).toBe(400);
+      expect(result.responses).toBe(400);
+      expect(result.errors).toBe(0);
+      expect(result.statusCodes).toEqual({ 200: 300, 404: 100 });
+      expect(result.ok).toBe(300);
+      // (Jest's realm has its own Float64Array, so the type is checked by name.)
+      expect(Object.prototype.toString.call(result.latencies)).toBe('[object Float64Array]');
+      expect(result.latencies.length).toBe(400);
+      expect(Array.from(result.latencies).every((ms) => Number.isFinite(ms) && ms >= 0)).toBe(true);
+      // The answers written in two parts, 5 ms apart, are measured to their end.
+      const split = Array.from(result.latencies).filter((_ms, i) => i % 4 === 1);
+      expect(Math.min(...split)).toBeGreaterThanOrEqual(4);
+    });
+
+    it('reports a request whose connection closed as an error, not an answer', async () => {
+      const requests = [{ method: 'GET' as const, path: '/0', headers: {} }];
+      const closing = createServer((req) => req.socket.destroy());
+      await new Promise<void>((resolve) => closing.listen(0, '127.0.0.1', resolve));
+      try {
+        const result = await openLoopApart({
+          url: `http://127.0.0.1:${(closing.address() as AddressInfo).port}`,
+          requests,
+          rate: 50,
+          seconds: 0.2,
+          connections: 2,
+          graceMs: 1000,
+        });
+        expect(result.responses).toBe(0);
+        expect(result.errors).toBe(10);
+      } finally {
+        await new Promise<void>((resolve) => closing.close(() => resolve()));
+      }
+    });
+  });
+});
