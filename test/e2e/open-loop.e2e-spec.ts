@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { answerComplete, openLoopApart } from '../bench/load';
+import { AnswerReader, openLoopApart } from '../bench/load';
 
 /**
  * The bench's open-loop generator (test/bench/load.ts), which reads answers from its own buffer
@@ -8,35 +8,52 @@ import { answerComplete, openLoopApart } from '../bench/load';
  * arrives whole, in pieces or chunked.
  */
 describe('open-loop generator', () => {
-  describe('answerComplete', () => {
-    const head = (...lines: string[]) => Buffer.from(`HTTP/1.1 200 OK\r\n${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+  describe('AnswerReader', () => {
+    const head = (status: number, ...lines: string[]) => Buffer.from(`HTTP/1.1 ${status} X\r\n${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+    /** What feeding each piece in turn returned, each piece overwritten after its call as the generator's buffer is. */
+    const feed = (reader: AnswerReader, ...pieces: Buffer[]) =>
+      pieces.map((piece) => {
+        const status = reader.feed(piece);
+        piece.fill(0x58);
+        return status;
+      });
 
     it('waits for Content-Length bytes of body, however the header is spelt', () => {
       for (const name of ['content-length', 'Content-Length', 'CONTENT-LENGTH']) {
-        const start = head('content-type: application/json', `${name}: 12`);
-        expect(answerComplete(start)).toBe(false);
-        expect(answerComplete(Buffer.concat([start, Buffer.from('{"a":"bcde"')]))).toBe(false);
-        expect(answerComplete(Buffer.concat([start, Buffer.from('{"a":"bcdef"}')]))).toBe(true);
+        const answer = Buffer.concat([head(200, 'content-type: application/json', `${name}: 12`), Buffer.from('{"a":"bcde"}')]);
+        for (let cut = 1; cut < answer.length; cut++) {
+          const reader = new AnswerReader();
+          expect(feed(reader, Buffer.from(answer.subarray(0, cut)), Buffer.from(answer.subarray(cut)))).toEqual([null, 200]);
+        }
+        expect(feed(new AnswerReader(), Buffer.from(answer))).toEqual([200]);
       }
     });
 
     it('reads the length from the head only, not from a body that names one', () => {
       const body = '\r\ncontent-length: 1\r\n';
-      const start = head(`Content-Length: ${body.length + 10}`);
-      expect(answerComplete(Buffer.concat([start, Buffer.from(body)]))).toBe(false);
-      expect(answerComplete(Buffer.concat([start, Buffer.from(body), Buffer.alloc(10, 0x20)]))).toBe(true);
+      const reader = new AnswerReader();
+      expect(feed(reader, Buffer.concat([head(201, `Content-Length: ${body.length + 10}`), Buffer.from(body)]), Buffer.alloc(9, 0x20), Buffer.alloc(1, 0x20))).toEqual([
+        null,
+        null,
+        201,
+      ]);
     });
 
-    it('waits for the last chunk of a chunked body', () => {
-      const start = head('transfer-encoding: chunked');
-      expect(answerComplete(start)).toBe(false);
-      expect(answerComplete(Buffer.concat([start, Buffer.from('5\r\nhello\r\n')]))).toBe(false);
-      expect(answerComplete(Buffer.concat([start, Buffer.from('5\r\nhello\r\n0\r\n\r\n')]))).toBe(true);
+    it('waits for the last chunk of a chunked body, wherever the reads cut it', () => {
+      const answer = Buffer.concat([head(200, 'transfer-encoding: chunked'), Buffer.from('5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n')]);
+      for (let cut = 1; cut < answer.length; cut++) {
+        for (let second = cut + 1; second < answer.length; second++) {
+          const statuses = feed(new AnswerReader(), Buffer.from(answer.subarray(0, cut)), Buffer.from(answer.subarray(cut, second)), Buffer.from(answer.subarray(second)));
+          expect(statuses).toEqual([null, null, 200]);
+        }
+      }
     });
 
-    it('takes a head without length or chunks (204, 304) as the whole answer, and an unfinished head as nothing yet', () => {
-      expect(answerComplete(Buffer.from('HTTP/1.1 204 No Content\r\nx-request-id: a\r\n\r\n', 'latin1'))).toBe(true);
-      expect(answerComplete(Buffer.from('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n', 'latin1'))).toBe(false);
+    it('takes a head without length or chunks (204, 304) as the whole answer, and reads answers one after another', () => {
+      const reader = new AnswerReader();
+      expect(feed(reader, head(204, 'x-request-id: a'))).toEqual([204]);
+      expect(feed(reader, head(404, 'content-length: 2'), Buffer.from('no'))).toEqual([null, 404]);
+      expect(feed(reader, Buffer.from('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n', 'latin1'), Buffer.from('\r\n'))).toEqual([null, 200]);
     });
   });
 
