@@ -252,7 +252,7 @@ export function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
  * the server for a few milliseconds: seen with `perf sched` as the API waiting 4 - 9 ms for a core
  * once a second, while four of the generator's threads ran. One thread collects instead.
  */
-export const OPEN_LOOP_NODE_FLAGS: readonly string[] = ['--single-threaded-gc'];
+const OPEN_LOOP_NODE_FLAGS: readonly string[] = ['--single-threaded-gc'];
 
 /**
  * `openLoop` in a process of its own (`open-loop-child.ts`, built), with `OPEN_LOOP_NODE_FLAGS`:
@@ -310,7 +310,8 @@ export class AnswerReader {
       const data = this.head === null ? chunk : Buffer.concat([this.head, chunk]);
       const headerEnd = data.indexOf(HEADER_END);
       if (headerEnd < 0) {
-        this.head = Buffer.from(data);
+        // A joined head is a buffer of its own already; a first piece is a view of the reused one.
+        this.head = this.head === null ? Buffer.from(chunk) : data;
         return null;
       }
       this.head = null;
