@@ -1,10 +1,17 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { SENSITIVITIES, type Role } from '@labgate/domain';
 import { dataSourceOptions, PilotListRow, PilotRow, PilotsRepository, UsersRepository, Viewer } from '@labgate/persistence';
 import { startApi, TestApi } from './support/api';
 import { createUser } from './support/fixtures';
 import { createAgency, createCast, proposePilot, seated, submit, type Cast } from './support/workflow';
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  Plans?: PlanNode[];
+}
 
 /**
  * Reads by id made in one turn of the event loop go to Postgres as one statement per viewer
@@ -84,6 +91,58 @@ describe('reads by id batched per turn', () => {
     await ds.destroy();
     await api.close();
   });
+
+  /** The statements (text and values) the pooled connections were sent while `work` ran. */
+  async function sentStatements(work: () => Promise<unknown>): Promise<Array<{ text: string; values: unknown[] }>> {
+    type Query = (text: string, values: unknown[]) => Promise<unknown>;
+    const driver = ds.driver as unknown as { obtainMasterConnection(): Promise<[{ query: Query }, (err?: unknown) => void]> };
+    const obtain = driver.obtainMasterConnection.bind(driver);
+    const sent: Array<{ text: string; values: unknown[] }> = [];
+    const spy = jest.spyOn(driver, 'obtainMasterConnection').mockImplementation(async () => {
+      const [client, release] = await obtain();
+      const query = jest.spyOn(client, 'query');
+      const done = (err?: unknown) => {
+        sent.push(...query.mock.calls.map(([text, values]) => ({ text, values })));
+        query.mockRestore();
+        release(err);
+      };
+      return [client, done];
+    });
+    try {
+      await work();
+    } finally {
+      spy.mockRestore();
+    }
+    return sent;
+  }
+
+  /** A value as an SQL literal of unknown type, which the prepared statement's parameter type then reads. */
+  function literal(value: unknown): string {
+    const element = (v: unknown): string => (v === null ? 'NULL' : Buffer.isBuffer(v) ? `"\\\\x${v.toString('hex')}"` : `"${String(v).replace(/["\\]/g, '\\$&')}"`);
+    if (value === null) return 'NULL';
+    const text = Array.isArray(value) ? `{${value.map(element).join(',')}}` : String(value);
+    return `'${text.replace(/'/g, "''")}'`;
+  }
+
+  /** The relations a statement's generic plan (the one a prepared statement settles on) reads, and how. */
+  async function genericPlanScans(text: string, values: unknown[]): Promise<string[]> {
+    const client = new Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query('SET plan_cache_mode = force_generic_plan');
+      await client.query(`PREPARE probe AS ${text}`);
+      const { rows } = await client.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (FORMAT JSON) EXECUTE probe(${values.map(literal).join(', ')})`);
+      const scans: string[] = [];
+      const walk = (node: PlanNode) => {
+        if (node['Relation Name']) scans.push(`${node['Node Type']} on ${node['Relation Name']}`);
+        node.Plans?.forEach(walk);
+      };
+      walk(rows[0]!['QUERY PLAN'][0]!.Plan);
+      return scans;
+    } finally {
+      await client.end();
+    }
+  }
 
   const withoutRowVersion = ({ row_version: _version, ...row }: PilotListRow): PilotRow => row;
 
@@ -176,5 +235,37 @@ describe('reads by id batched per turn', () => {
     expect(result[0]).toBeNull();
     expect(result[1]?.id).toBe(pilotIds[0]);
     expect(taken).toBe(1);
+  });
+
+  it('looks each pilot and each token up by its key, not by reading the table whole for the batch', async () => {
+    // A portfolio of a few hundred pilots and tokens: as plain joins, the generic plans read every
+    // pilot (and hashed them) or every live token for each batch.
+    await api.db.query(
+      `INSERT INTO pilots (code, title, summary, domain, lead_agency, lead_id, partner_agencies, programme_id, trl_current, trl_target, trl_initial,
+          budget_requested_cents, personal_data, dpia_ref, sensitivity, heilmeier, compliance)
+       SELECT 'PLAN-' || n, title, summary, domain, lead_agency, lead_id, partner_agencies, programme_id, trl_current, trl_target, trl_initial,
+          budget_requested_cents, personal_data, dpia_ref, sensitivity, heilmeier, compliance
+       FROM pilots, generate_series(1, 400) AS n WHERE id = $1`,
+      [pilotIds[0]],
+    );
+    await api.db.query(`INSERT INTO api_tokens (user_id, token_hash, label) SELECT $1, sha256(('plan-' || n)::bytea), 'plan test' FROM generate_series(1, 400) AS n`, [
+      outsiders.none.id,
+    ]);
+    await api.db.query('ANALYZE pilots');
+    await api.db.query('ANALYZE api_tokens');
+    const users = new UsersRepository(ds);
+    const sent = await sentStatements(() =>
+      Promise.all([
+        ...[cast.lead, cast.funder, cast.chair].flatMap((user) => pilotIds.map((id) => pilots.findVisible(asViewer(user), id))),
+        ...[cast.lead, cast.chair].map((user) => users.byTokenHash(createHash('sha256').update(user.token).digest())),
+      ]),
+    );
+    // One statement per scope (the lead's agency as a member, DG HOME's funders, the chairs) and one for the tokens.
+    expect(sent).toHaveLength(4);
+    for (const { text, values } of sent) {
+      const scans = await genericPlanScans(text, values);
+      expect(scans.length).toBeGreaterThan(0);
+      expect(scans.filter((scan) => /on (pilots|api_tokens)$/.test(scan) && !scan.startsWith('Index Scan '))).toEqual([]);
+    }
   });
 });

@@ -125,14 +125,21 @@ const KEYS_AND_FIELDS = PILOT_COLUMNS.map((c) => (c === 'id' || c === 'version' 
  * Each read also names the row version it holds the pilot at, if any (`known`): a row still at
  * that version comes back as its keys alone (the lateral join gives no fields), any other with
  * every column. Visibility does not depend on it: the row comes back, or not, either way.
+ *
+ * Each pilot is looked up by its own probe of the primary key (the LATERAL subquery, which its
+ * LIMIT keeps the planner from flattening into a join). As a plain join, the prepared
+ * statement's generic plan (costed for ten ids) read a portfolio of a few hundred pilots whole and
+ * hashed it for every batch: 1.8 ms for 14 reads against 0.08 ms by probes.
  */
 const batchedRead = (funder: boolean | null): string =>
-  `SELECT ${KEYS_AND_FIELDS}, p.xmin AS row_version, q.n::int AS read_slot FROM ` +
+  `SELECT ${KEYS_AND_FIELDS}, p.row_version, q.n::int AS read_slot FROM ` +
   (funder === null
-    ? 'unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS q(id, known, n) JOIN pilots p ON p.id = q.id'
-    : 'unnest($1::uuid[], $2::text[], $3::uuid[]) WITH ORDINALITY AS q(id, known, user_id, n) JOIN pilots p ON p.id = q.id') +
-  ` LEFT JOIN LATERAL (SELECT ${FIELDS.map((c) => `p.${c}`).join(', ')} WHERE q.known IS DISTINCT FROM p.xmin::text) f ON TRUE` +
-  (funder === null ? '' : ` WHERE ${visibilityClauses('p', '$4', 'q.user_id', funder)}`);
+    ? 'unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS q(id, known, n)'
+    : 'unnest($1::uuid[], $2::text[], $3::uuid[]) WITH ORDINALITY AS q(id, known, user_id, n)') +
+  ` CROSS JOIN LATERAL (SELECT ${pilotColumns('x')}, x.xmin AS row_version FROM pilots x WHERE x.id = q.id` +
+  (funder === null ? '' : ` AND ${visibilityClauses('x', '$4', 'q.user_id', funder)}`) +
+  ' LIMIT 1) p' +
+  ` LEFT JOIN LATERAL (SELECT ${FIELDS.map((c) => `p.${c}`).join(', ')} WHERE q.known IS DISTINCT FROM p.row_version::text) f ON TRUE`;
 const BATCHED_READ = { all: batchedRead(null), member: batchedRead(false), funder: batchedRead(true) };
 
 /** Who may share a batched read: chairs together, otherwise one agency and one role shape. */

@@ -20,10 +20,15 @@ export const USER_COLUMNS = rowColumns<UserRow>()('id', 'name', 'email', 'agency
 const USER = USER_COLUMNS.map((c) => `u.${c}`).join(', ');
 const BOOTSTRAP_LOCK = 7_100_001;
 
-/** Token lookups of one turn in one statement (ReadBatches), each row sent back by its `read_slot` (rowsBySlot). */
+/**
+ * Token lookups of one turn in one statement (ReadBatches), each row sent back by its `read_slot`
+ * (rowsBySlot). Each hash is looked up by its own probe of the unique index (the LATERAL
+ * subquery, which its LIMIT keeps from being flattened into a join): as a join, the generic plan
+ * scanned every live token for each hash of the batch (0.47 ms for ten hashes among 385 tokens).
+ */
 const TOKEN_LOOKUP = `SELECT ${USER}, q.n::int AS read_slot FROM unnest($1::bytea[]) WITH ORDINALITY AS q(hash, n)
-  JOIN api_tokens t ON t.token_hash = q.hash JOIN users u ON u.id = t.user_id
-  WHERE t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.deactivated_at IS NULL`;
+  CROSS JOIN LATERAL (SELECT ${USER} FROM api_tokens t JOIN users u ON u.id = t.user_id
+    WHERE t.token_hash = q.hash AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now()) AND u.deactivated_at IS NULL LIMIT 1) u`;
 
 /** An API token to store: only its SHA-256 is kept. */
 export interface NewToken {
