@@ -239,33 +239,39 @@ describe('reads by id batched per turn', () => {
 
   it('looks each pilot and each token up by its key, not by reading the table whole for the batch', async () => {
     // A portfolio of a few hundred pilots and tokens: as plain joins, the generic plans read every
-    // pilot (and hashed them) or every live token for each batch.
-    await api.db.query(
+    // pilot (and hashed them) or every live token for each batch. Removed afterwards: the
+    // database is shared with the other suites.
+    const added = await api.db.query<{ id: string }>(
       `INSERT INTO pilots (code, title, summary, domain, lead_agency, lead_id, partner_agencies, programme_id, trl_current, trl_target, trl_initial,
           budget_requested_cents, personal_data, dpia_ref, sensitivity, heilmeier, compliance)
        SELECT 'PLAN-' || n, title, summary, domain, lead_agency, lead_id, partner_agencies, programme_id, trl_current, trl_target, trl_initial,
-          budget_requested_cents, personal_data, dpia_ref, sensitivity, heilmeier, compliance
-       FROM pilots, generate_series(1, 400) AS n WHERE id = $1`,
+          budget_requested_cents, personal_data, dpia_ref, 'restricted', heilmeier, compliance
+       FROM pilots, generate_series(1, 400) AS n WHERE id = $1 RETURNING id`,
       [pilotIds[0]],
     );
-    await api.db.query(`INSERT INTO api_tokens (user_id, token_hash, label) SELECT $1, sha256(('plan-' || n)::bytea), 'plan test' FROM generate_series(1, 400) AS n`, [
-      outsiders.none.id,
-    ]);
-    await api.db.query('ANALYZE pilots');
-    await api.db.query('ANALYZE api_tokens');
-    const users = new UsersRepository(ds);
-    const sent = await sentStatements(() =>
-      Promise.all([
-        ...[cast.lead, cast.funder, cast.chair].flatMap((user) => pilotIds.map((id) => pilots.findVisible(asViewer(user), id))),
-        ...[cast.lead, cast.chair].map((user) => users.byTokenHash(createHash('sha256').update(user.token).digest())),
-      ]),
-    );
-    // One statement per scope (the lead's agency as a member, DG HOME's funders, the chairs) and one for the tokens.
-    expect(sent).toHaveLength(4);
-    for (const { text, values } of sent) {
-      const scans = await genericPlanScans(text, values);
-      expect(scans.length).toBeGreaterThan(0);
-      expect(scans.filter((scan) => /on (pilots|api_tokens)$/.test(scan) && !scan.startsWith('Index Scan '))).toEqual([]);
+    try {
+      await api.db.query(`INSERT INTO api_tokens (user_id, token_hash, label) SELECT $1, sha256(('plan-' || n)::bytea), 'plan test' FROM generate_series(1, 400) AS n`, [
+        outsiders.none.id,
+      ]);
+      await api.db.query('ANALYZE pilots');
+      await api.db.query('ANALYZE api_tokens');
+      const users = new UsersRepository(ds);
+      const sent = await sentStatements(() =>
+        Promise.all([
+          ...[cast.lead, cast.funder, cast.chair].flatMap((user) => pilotIds.map((id) => pilots.findVisible(asViewer(user), id))),
+          ...[cast.lead, cast.chair].map((user) => users.byTokenHash(createHash('sha256').update(user.token).digest())),
+        ]),
+      );
+      // One statement per scope (the lead's agency as a member, DG HOME's funders, the chairs) and one for the tokens.
+      expect(sent).toHaveLength(4);
+      for (const { text, values } of sent) {
+        const scans = await genericPlanScans(text, values);
+        expect(scans.length).toBeGreaterThan(0);
+        expect(scans.filter((scan) => /on (pilots|api_tokens)$/.test(scan) && !scan.startsWith('Index Scan '))).toEqual([]);
+      }
+    } finally {
+      await api.db.query('DELETE FROM pilots WHERE id = ANY($1::uuid[])', [added.map((row) => row.id)]);
+      await api.db.query(`DELETE FROM api_tokens WHERE label = 'plan test'`);
     }
   });
 });
