@@ -3,7 +3,9 @@
  * measured against the built API and worker running as processes on a throwaway database and
  * Redis prefix. Every throughput is a ratio to a reference measured in the same run on the same
  * machine (a bare NestJS app and a bare Fastify server, pgbench), because app, databases and load generator share two
- * cores and absolute numbers would say more about the machine than about LabGate.
+ * cores and absolute numbers would say more about the machine than about LabGate. LabGate and the
+ * HTTP references it is compared with run in alternating rounds, so that the host's drift from one
+ * minute to the next falls on both sides of a ratio.
  *
  *   npm run build && node dist/test/bench/run.js
  *
@@ -40,6 +42,7 @@ import {
   voteSequence,
 } from './seed';
 import { BenchStack } from './stack';
+import { alternatingOrder, combineRounds, type Measured } from './rounds';
 import { reportBench } from './reports';
 
 const started = performance.now();
@@ -121,6 +124,8 @@ function header(options: BenchOptions, stack: BenchStack): string {
     ...machineFacts().map((f) => `  ${f}`),
     `  ${options.quick ? 'QUICK mode: ' : ''}${options.seconds} s per measured run after ${options.warmupSeconds} s of warm-up, ` +
       `${options.connections} connections (pgbench: ${options.connections} clients, 2 threads, scale ${options.pgbenchScale})`,
+    `  LabGate and its references in alternating rounds (A B C, C B A …): ${ROUNDS} rounds of ${options.seconds / ROUNDS} s per side, ` +
+      `p99 the highest round's`,
     `  callers: ${LEADS} leads (reads, proposals), ${REVIEWERS} reviewers and ${FUNDERS} funders (votes); the per-caller rate limit is off`,
     `  open loop at ${options.openLoopShare * 100} % of the maximum measured just before it; queue: ${options.queueReviews} reviews at ` +
       `${options.queueReviewsPerSecond}/s; outbox drain: ${fmt.count(options.drainRows)} rows`,
@@ -129,8 +134,6 @@ function header(options: BenchOptions, stack: BenchStack): string {
   ].join('\n');
 }
 
-/** A load result, the CPU its server used meanwhile (a share of one core) and the host's steal share. */
-type Measured = LoadResult & { cpu: number; steal: number };
 
 /** ", steal 12 %" when the hypervisor took a noticeable share of the machine during a run. */
 function stealNote(steal: number): string {
@@ -166,6 +169,30 @@ async function measure(ctx: Context, server: HttpProcess, requests: PreparedRequ
 }
 
 /**
+ * Rounds per side of a comparison (measureAlternately): 2.5 s each in a full run. Even, so that
+ * every side's mean place in the order is the same.
+ */
+const ROUNDS = 4;
+
+/**
+ * A comparison: each side (a server and its requests) warmed up, then BENCH_SECONDS of closed
+ * loop each, in ROUNDS alternating rounds (alternatingOrder) rather than one side after the other.
+ * On two shared cores the host's speed drifts by a third from one minute to the next; run one
+ * after the other, a ratio measured whichever side had the slower minute.
+ */
+async function measureAlternately(ctx: Context, sides: ReadonlyArray<{ server: HttpProcess; requests: PreparedRequest[] }>): Promise<Measured[]> {
+  const { connections, seconds, warmupSeconds } = ctx.options;
+  const roundSeconds = seconds / ROUNDS;
+  for (const { server, requests } of sides) await closedLoop({ url: server.url, connections, requests, seconds: warmupSeconds });
+  const measured: Measured[][] = sides.map(() => []);
+  for (const i of alternatingOrder(sides.length, ROUNDS)) {
+    const { server, requests } = sides[i]!;
+    measured[i]!.push(await withCpu(server, () => closedLoop({ url: server.url, connections, requests, seconds: roundSeconds })));
+  }
+  return measured.map(combineRounds);
+}
+
+/**
  * 1. The framework, then reads: LabGate's liveness against a bare NestJS-on-Fastify app's constant
  * route; the reads against the same bare NestJS app serving the same JSON (the target), a bare
  * Fastify server serving it (reported), and pgbench -S.
@@ -192,17 +219,24 @@ async function reads(ctx: Context): Promise<void> {
   const reference = await stack.startReference({ pilot, page });
   const nest = await stack.startNestReference({ pilot, page });
 
-  progress('framework: GET /health/live, LabGate then bare NestJS');
+  progress('framework: GET /health/live, LabGate, bare NestJS and bare Fastify in alternating rounds');
   const liveness = readRequests(cast, '/health/live');
-  const framework = { app: await measure(ctx, stack.api!, liveness), nest: await measure(ctx, nest, liveness), fastify: await measure(ctx, reference, readRequests(cast, '/health')) };
+  const [frameworkApp, frameworkNest, frameworkFastify] = await measureAlternately(ctx, [
+    { server: stack.api!, requests: liveness },
+    { server: nest, requests: liveness },
+    { server: reference, requests: readRequests(cast, '/health') },
+  ]);
+  const framework = { app: frameworkApp!, nest: frameworkNest!, fastify: frameworkFastify! };
 
   const measured = [];
   for (const e of endpoints) {
-    progress(`reads: ${e.name}, LabGate, bare NestJS, bare Fastify`);
-    const app = await measure(ctx, stack.api!, e.requests);
-    const bareNest = await measure(ctx, nest, e.requests);
-    const bare = await measure(ctx, reference, e.requests);
-    measured.push({ ...e, app, bareNest, bare });
+    progress(`reads: ${e.name}, LabGate, bare NestJS and bare Fastify in alternating rounds`);
+    const [app, bareNest, bare] = await measureAlternately(ctx, [
+      { server: stack.api!, requests: e.requests },
+      { server: nest, requests: e.requests },
+      { server: reference, requests: e.requests },
+    ]);
+    measured.push({ ...e, app: app!, bareNest: bareNest!, bare: bare! });
   }
   await Promise.all([reference.stop(), nest.stop()]);
   progress('reads: pgbench -S');
