@@ -134,7 +134,6 @@ function header(options: BenchOptions, stack: BenchStack): string {
   ].join('\n');
 }
 
-
 /** ", steal 12 %" when the hypervisor took a noticeable share of the machine during a run. */
 function stealNote(steal: number): string {
   return steal >= 0.01 ? `, host steal ${fmt.pct(steal)}` : '';
