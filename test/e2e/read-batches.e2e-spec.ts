@@ -267,6 +267,8 @@ describe('reads by id batched per turn', () => {
       for (const { text, values } of sent) {
         const scans = await genericPlanScans(text, values);
         expect(scans.length).toBeGreaterThan(0);
+        // Each statement does read its table, by its index.
+        expect(scans.some((scan) => scan === 'Index Scan on pilots' || scan === 'Index Scan on api_tokens')).toBe(true);
         expect(scans.filter((scan) => /on (pilots|api_tokens)$/.test(scan) && !scan.startsWith('Index Scan '))).toEqual([]);
       }
     } finally {
