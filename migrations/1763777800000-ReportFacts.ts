@@ -81,7 +81,46 @@ export class ReportFacts1763777800000 implements MigrationInterface {
     // Every fact of the given pilots, from their current rows.
     // PL/pgSQL, not SQL: a session plans these statements once, not on every call. Every source is
     // filtered by the pilot ids itself, so the generic plan reads it by index whatever its size.
-    await q.query(`
+    await q.query(REPORT_FACTS_OF);
+
+    // Brings the stored facts of the given pilots to report_facts_of and adds the difference to
+    // the rollups of one slot. Returns how many facts were added or removed.
+    await q.query(REPORT_REFRESH);
+
+    // At commit, once per pilot and transaction, under the pilot's advisory lock. Generic plans: a
+    // refresh of one pilot is planned once per session (a custom plan costs more than the refresh).
+    // Without sequential scans: a session keeps its generic plan until the tables are analysed
+    // again, and a plan made while they were small (a new install, an API started on an empty
+    // database) would scan the growing report_facts on every write (measured: 4.8 ms of database
+    // CPU per vote instead of about 1).
+    await q.query(REPORT_TOUCH);
+    for (const [table, columns] of Object.entries(SOURCES)) {
+      await q.query(
+        `CREATE CONSTRAINT TRIGGER report_touch AFTER INSERT OR UPDATE OF ${columns.join(', ')} OR DELETE ON ${table} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION report_touch()`,
+      );
+    }
+
+    // Pilots that exist already: their facts, into slot 0.
+    await q.query(`SELECT report_refresh(array_agg(id), 0) FROM pilots`);
+    await q.query(`ANALYZE report_facts`);
+    await q.query(`ANALYZE report_rollups`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    for (const table of Object.keys(SOURCES)) await q.query(`DROP TRIGGER report_touch ON ${table}`);
+    await q.query(`DROP FUNCTION report_touch()`);
+    await q.query(`DROP FUNCTION report_refresh(uuid[], integer)`);
+    await q.query(`DROP FUNCTION report_facts_of(uuid[])`);
+    await q.query(`DROP FUNCTION report_ms(interval)`);
+    await q.query(`DROP TABLE report_rollups`);
+    await q.query(`DROP TABLE report_facts`);
+  }
+}
+
+// The three functions as this migration made them, for the down() of the ones that replace them.
+
+/** Every fact of the given pilots, from their current rows. */
+export const REPORT_FACTS_OF = `
       CREATE FUNCTION report_facts_of(ids uuid[])
       RETURNS TABLE (pilot_id uuid, programme_id uuid, domain text, lead_agency text, at timestamptz, metric text, key text, n integer, v bigint, v2 bigint)
       LANGUAGE plpgsql STABLE AS $$
@@ -140,11 +179,10 @@ export class ReportFacts1763777800000 implements MigrationInterface {
           UNION ALL SELECT pilot_id, ended_at, 'overdue', '', -1, 0, 0 FROM seats WHERE ended_at > due_at
         )
         SELECT f.pilot_id, p.programme_id, p.domain, p.lead_agency, f.at, f.metric, f.key, f.n, f.v, f.v2 FROM f JOIN p ON p.id = f.pilot_id;
-      END $$`);
+      END $$`;
 
-    // Brings the stored facts of the given pilots to report_facts_of and adds the difference to
-    // the rollups of one slot. Returns how many facts were added or removed.
-    await q.query(`
+/** Brings the stored facts of the given pilots to report_facts_of, adding the difference to one slot's rollups. */
+export const REPORT_REFRESH = `
       CREATE FUNCTION report_refresh(ids uuid[], slot integer) RETURNS integer LANGUAGE plpgsql AS $$
       #variable_conflict use_column
       DECLARE
@@ -192,15 +230,10 @@ export class ReportFacts1763777800000 implements MigrationInterface {
         )
         SELECT ((SELECT count(*) FROM gone) + (SELECT count(*) FROM put) + 0 * (SELECT count(*) FROM summed))::integer INTO changed;
         RETURN changed;
-      END $$`);
+      END $$`;
 
-    // At commit, once per pilot and transaction, under the pilot's advisory lock. Generic plans: a
-    // refresh of one pilot is planned once per session (a custom plan costs more than the refresh).
-    // Without sequential scans: a session keeps its generic plan until the tables are analysed
-    // again, and a plan made while they were small (a new install, an API started on an empty
-    // database) would scan the growing report_facts on every write (measured: 4.8 ms of database
-    // CPU per vote instead of about 1).
-    await q.query(`
+/** The commit trigger's function: one refresh per touched pilot and transaction. */
+export const REPORT_TOUCH = `
       CREATE FUNCTION report_touch() RETURNS trigger LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan SET enable_seqscan = off AS $$
       DECLARE
         pilot uuid;
@@ -222,35 +255,13 @@ export class ReportFacts1763777800000 implements MigrationInterface {
         PERFORM pg_advisory_xact_lock(hashtext('labgate.report:' || pilot::text));
         PERFORM report_refresh(ARRAY[pilot], pg_backend_pid());
         RETURN NULL;
-      END $$`);
-    for (const [table, columns] of Object.entries(SOURCES)) {
-      await q.query(
-        `CREATE CONSTRAINT TRIGGER report_touch AFTER INSERT OR UPDATE OF ${columns.join(', ')} OR DELETE ON ${table} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION report_touch()`,
-      );
-    }
-
-    // Pilots that exist already: their facts, into slot 0.
-    await q.query(`SELECT report_refresh(array_agg(id), 0) FROM pilots`);
-    await q.query(`ANALYZE report_facts`);
-    await q.query(`ANALYZE report_rollups`);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    for (const table of Object.keys(SOURCES)) await q.query(`DROP TRIGGER report_touch ON ${table}`);
-    await q.query(`DROP FUNCTION report_touch()`);
-    await q.query(`DROP FUNCTION report_refresh(uuid[], integer)`);
-    await q.query(`DROP FUNCTION report_facts_of(uuid[])`);
-    await q.query(`DROP FUNCTION report_ms(interval)`);
-    await q.query(`DROP TABLE report_rollups`);
-    await q.query(`DROP TABLE report_facts`);
-  }
-}
+      END $$`;
 
 /**
  * Every table a report fact comes from, and the columns the facts read: an update of any other
  * column (a review's tally, a pilot's title) does not refresh the pilot's facts.
  */
-const SOURCES: Record<string, string[]> = {
+export const SOURCES: Record<string, string[]> = {
   pilots: ['programme_id', 'domain', 'lead_agency', 'trl_initial', 'created_at'],
   stage_intervals: ['pilot_id', 'stage', 'entered_at', 'left_at', 'left_how', 'trl'],
   ledger_movements: ['pilot_id', 'kind', 'cents', 'at'],

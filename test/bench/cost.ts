@@ -52,6 +52,29 @@ function processCpu(pid: number): { user: number; system: number } {
   return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
 }
 
+/** CPU seconds (user + system) of the other processes a request sets to work: the worker, Redis and this load generator. */
+function sideCpu(worker: number | undefined): { worker: number; redis: number; load: number } {
+  const total = (pid: number | string) => {
+    const { user, system } = processCpu(Number(pid));
+    return user + system;
+  };
+  let redis = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (procStat(pid).name === 'redis-server') redis += total(pid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let workerCpu = 0;
+  try {
+    if (worker !== undefined) workerCpu = total(worker);
+  } catch {
+    // stopped meanwhile
+  }
+  return { worker: workerCpu, redis, load: total(process.pid) };
+}
+
 interface Cost {
   route: string;
   rps: number;
@@ -59,6 +82,10 @@ interface Cost {
   apiSystem: number;
   dbCpu: number;
   dbBackground: number;
+  /** CPU of the worker, Redis and the load generator (this process) while the route ran. */
+  worker: number;
+  redis: number;
+  load: number;
   roundTrips: number;
   statementCount: number;
   /**
@@ -113,8 +140,9 @@ function collectionsSoFar(api: HttpProcess): { allocated: number; promoted: numb
 type Run = () => Promise<{ responses: number; ok: number; seconds: number }>;
 
 /** Runs `warmUp` (not counted), then `run`, counting what `run` cost. */
-async function cost(route: string, api: HttpProcess, countFile: string, run: Run, warmUp?: Run): Promise<Cost> {
+async function cost(route: string, api: HttpProcess, countFile: string, run: Run, warmUp?: Run, worker?: number): Promise<Cost> {
   await warmUp?.();
+  const sideBefore = sideCpu(worker);
   const queriesBefore = await queriesSoFar(api, countFile);
   const apiBefore = processCpu(api.pid);
   const dbBefore = postgresCpu();
@@ -122,6 +150,7 @@ async function cost(route: string, api: HttpProcess, countFile: string, run: Run
   const { result, steal } = await withSteal(run);
   const apiAfter = processCpu(api.pid);
   const dbAfter = postgresCpu();
+  const sideAfter = sideCpu(worker);
   const queriesAfter = await queriesSoFar(api, countFile);
   // Read after the query count's round trip to the API, so that the log (piped through this
   // process) has had a moment to catch up with the run's last collections.
@@ -141,6 +170,9 @@ async function cost(route: string, api: HttpProcess, countFile: string, run: Run
     apiSystem: us(apiAfter.system - apiBefore.system),
     dbCpu: us(dbAfter.backends - dbBefore.backends),
     dbBackground: us(dbAfter.background - dbBefore.background),
+    worker: us(sideAfter.worker - sideBefore.worker),
+    redis: us(sideAfter.redis - sideBefore.redis),
+    load: us(sideAfter.load - sideBefore.load),
     roundTrips: roundTrips / n,
     statementCount: queries / n,
     allocated: (gcAfter.allocated - gcBefore.allocated) / n,
@@ -198,6 +230,7 @@ async function main(): Promise<void> {
           countFile,
           () => closedLoop({ url: app.url, connections: options.connections, requests, seconds }),
           () => closedLoop({ url: app.url, connections: options.connections, requests, seconds: 2 }),
+          stack.worker?.pid,
         ),
       );
     };
@@ -219,12 +252,12 @@ async function main(): Promise<void> {
     const pad = (s: string, n: number) => s.padEnd(n);
     const num = (x: number, d = 0) => x.toFixed(d).padStart(9);
     console.log(
-      `${pad('route', 32)}${'req/s'.padStart(9)}${'API usr'.padStart(9)}${'API sys'.padStart(9)}${'DB cpu'.padStart(9)}${'DB bg'.padStart(9)}${'SQL rt'.padStart(9)}${'SQL st'.padStart(9)}${'alloc kB'.padStart(9)}${'prom kB'.padStart(9)}${'MC/10k'.padStart(9)}${'GC %'.padStart(9)}${'steal %'.padStart(9)}` +
-        "  (µs per request; SQL round trips, statements, kB allocated and kB promoted to the old generation by the API per request; mark-compacts per 10,000 requests; share of wall time the API paused for GC; share of the machine's CPU time the hypervisor took)",
+      `${pad('route', 32)}${'req/s'.padStart(9)}${'API usr'.padStart(9)}${'API sys'.padStart(9)}${'DB cpu'.padStart(9)}${'DB bg'.padStart(9)}${'worker'.padStart(9)}${'Redis'.padStart(9)}${'load'.padStart(9)}${'SQL rt'.padStart(9)}${'SQL st'.padStart(9)}${'alloc kB'.padStart(9)}${'prom kB'.padStart(9)}${'MC/10k'.padStart(9)}${'GC %'.padStart(9)}${'steal %'.padStart(9)}` +
+        "  (µs per request, CPU of the API, the database's backends and background, the worker, Redis and the load generator; SQL round trips, statements, kB allocated and kB promoted to the old generation by the API per request; mark-compacts per 10,000 requests; share of wall time the API paused for GC; share of the machine's CPU time the hypervisor took)",
     );
     for (const c of costs) {
       console.log(
-        `${pad(c.route, 32)}${num(c.rps)}${num(c.apiUser)}${num(c.apiSystem)}${num(c.dbCpu)}${num(c.dbBackground)}${num(c.roundTrips, 2)}${num(c.statementCount, 2)}${num(c.allocated / 1024, 1)}${num(c.promoted / 1024, 2)}${num(c.markCompacts, 1)}${num(c.gcShare * 100, 1)}${num(c.steal * 100, 1)}${c.failures ? `  ${c.failures} failed` : ''}`,
+        `${pad(c.route, 32)}${num(c.rps)}${num(c.apiUser)}${num(c.apiSystem)}${num(c.dbCpu)}${num(c.dbBackground)}${num(c.worker)}${num(c.redis)}${num(c.load)}${num(c.roundTrips, 2)}${num(c.statementCount, 2)}${num(c.allocated / 1024, 1)}${num(c.promoted / 1024, 2)}${num(c.markCompacts, 1)}${num(c.gcShare * 100, 1)}${num(c.steal * 100, 1)}${c.failures ? `  ${c.failures} failed` : ''}`,
       );
     }
     console.log('\nStatements per request (0.05 and more):');
