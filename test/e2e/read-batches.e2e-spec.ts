@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { SENSITIVITIES, type Role } from '@labgate/domain';
-import { dataSourceOptions, PilotListRow, PilotRow, PilotsRepository, UsersRepository, Viewer } from '@labgate/persistence';
+import { dataSourceOptions, PageRequest, PilotListFilter, PilotListRow, PilotPageKey, PilotRow, PilotsRepository, UsersRepository, Viewer } from '@labgate/persistence';
 import { startApi, TestApi } from './support/api';
 import { createUser } from './support/fixtures';
 import { createAgency, createCast, proposePilot, seated, submit, type Cast } from './support/workflow';
@@ -237,6 +237,41 @@ describe('reads by id batched per turn', () => {
     expect(taken).toBe(1);
   });
 
+  describe('list pages', () => {
+    const keysOf = (rows: PilotListRow[]): PilotPageKey[] => rows.map(({ id, created_at, row_version }) => ({ id, created_at, row_version }));
+    const cursor = { createdAt: '9999-01-01T00:00:00Z', id: randomUUID() };
+    /** The pages asked: this suite's programme whole, two at a time from a cursor, and searched. */
+    const pages = (): Array<{ label: string; filter: PilotListFilter; page: PageRequest }> => [
+      { label: 'whole', filter: { programmeId: cast.programmeId }, page: { after: null, size: 20 } },
+      { label: 'two', filter: { programmeId: cast.programmeId }, page: { after: cursor, size: 2 } },
+      { label: 'searched', filter: { programmeId: cast.programmeId, q: 'Batched read' }, page: { after: null, size: 20 } },
+    ];
+
+    it('answers every page of one turn as the single-page statement does, in one statement per scope and page', async () => {
+      const reads = viewers.flatMap(({ label, viewer }) => pages().map((p) => ({ ...p, label: `${label} asking ${p.label}`, viewer })));
+      const { result: read, taken } = await statements(() => Promise.all(reads.map((r) => pilots.listKeys(r.viewer, r.filter, r.page))));
+      const expected: PilotPageKey[][] = [];
+      for (const r of reads) expected.push(keysOf(await pilots.list(r.viewer, r.filter, r.page)));
+      const mismatches = reads.flatMap((r, i) => (JSON.stringify(read[i]) === JSON.stringify(expected[i]) ? [] : [r.label]));
+      expect(mismatches).toEqual([]);
+      // Visibility differs between the readers of one statement: the restricted pilot is on the
+      // assigned outsider's page only, of the three outsider reviewers.
+      const whole = (label: string) => read[reads.findIndex((r) => r.label === `${label} asking whole`)]!.map((key) => key.id);
+      const restricted = pilotIds[SENSITIVITIES.indexOf('restricted')]!;
+      expect([whole('assigned outsider'), whole('declined outsider'), whole('unassigned outsider')].map((ids) => ids.includes(restricted))).toEqual([true, false, false]);
+      expect(whole('chair')).toHaveLength(SENSITIVITIES.length);
+      // Six scopes (as for reads by id) times three pages.
+      expect(taken).toBe(18);
+    });
+
+    it('sees a pilot proposed before the pages were asked', async () => {
+      const proposed = await proposePilot(api, cast, { title: 'Batched read, proposed last', sensitivity: 'public' });
+      const { filter, page } = pages()[0]!;
+      const read = await Promise.all(viewers.map(({ viewer }) => pilots.listKeys(viewer, filter, page)));
+      expect(read.map((keys) => keys[0]?.id)).toEqual(viewers.map(() => proposed.id));
+    });
+  });
+
   it('looks each pilot and each token up by its key, not by reading the table whole for the batch', async () => {
     // A portfolio of a few hundred pilots and tokens: as plain joins, the generic plans read every
     // pilot (and hashed them) or every live token for each batch. Removed afterwards: the
@@ -260,10 +295,12 @@ describe('reads by id batched per turn', () => {
         Promise.all([
           ...[cast.lead, cast.funder, cast.chair].flatMap((user) => pilotIds.map((id) => pilots.findVisible(asViewer(user), id))),
           ...[cast.lead, cast.chair].map((user) => users.byTokenHash(createHash('sha256').update(user.token).digest())),
+          ...[cast.lead, cast.reviewerA, cast.funder].map((user) => pilots.listKeys(asViewer(user), {}, { after: null, size: 20 })),
         ]),
       );
-      // One statement per scope (the lead's agency as a member, DG HOME's funders, the chairs) and one for the tokens.
-      expect(sent).toHaveLength(4);
+      // One statement per scope (the lead's agency as a member, DG HOME's funders, the chairs), one
+      // for the tokens and one list page per scope (the lead's agency, DG HOME's funders).
+      expect(sent).toHaveLength(6);
       for (const { text, values } of sent) {
         const scans = await genericPlanScans(text, values);
         expect(scans.length).toBeGreaterThan(0);

@@ -152,6 +152,7 @@ function readScope(viewer: Viewer): string {
 @Injectable()
 export class PilotsRepository {
   private readonly visibleReads = new ReadBatches<VisibleRead, PilotListRow | PilotUnchanged | null>((reads) => this.readVisible(reads));
+  private readonly pageKeyReads = new ReadBatches<PageKeyRead, PilotPageKey[]>((reads) => this.readPageKeys(reads));
 
   constructor(private readonly db: DataSource) {}
 
@@ -284,34 +285,80 @@ export class PilotsRepository {
 
   /** A list page's rows, with the row version each was read at. */
   async list(viewer: Viewer, filter: PilotListFilter, page: PageRequest): Promise<PilotListRow[]> {
-    return this.listed<PilotListRow>(`${pilotColumns('p')}, p.xmin AS row_version`, viewer, filter, page);
+    const params: unknown[] = [];
+    const where = [pilotVisibilitySql('p', viewer, params), ...pageConditions('p', filter, page, params)];
+    return preparedQuery<PilotListRow>(
+      this.db,
+      `SELECT ${pilotColumns('p')}, p.xmin AS row_version FROM pilots p WHERE ${where.join(' AND ')} ${PAGE_ORDER} ${pageLimit(page.size)}`,
+      params,
+    );
   }
 
   /**
    * A list page's keys only: the same rows as `list`, each as its id, creation time and row
    * version. A caller holding the views of those row versions already needs nothing more.
+   *
+   * The pages of one event-loop turn that ask for the same page (filters, cursor, size) in one
+   * scope (readScope) go as one statement (ReadBatches): for chairs, the page read once and shared;
+   * for anyone else, one page per reader (a LATERAL subquery each), the reader's user id beside
+   * the agency they share (the assigned-reviewer clause is each reader's own).
    */
-  async listKeys(viewer: Viewer, filter: PilotListFilter, page: PageRequest): Promise<PilotPageKey[]> {
-    return this.listed<PilotPageKey>('p.id, p.created_at, p.xmin AS row_version', viewer, filter, page);
+  listKeys(viewer: Viewer, filter: PilotListFilter, page: PageRequest): Promise<PilotPageKey[]> {
+    const everything = seesEverything(viewer);
+    // For anyone but a chair, $1 is the readers' user ids (filled in per batch) and $2 their agency.
+    const params: unknown[] = everything ? [] : [null, viewer.agency];
+    const where = [everything ? 'TRUE' : visibilityClauses('p', '$2', 'q.user_id', isFunder(viewer)), ...pageConditions('p', filter, page, params)];
+    const conditions = where.join(' AND ');
+    const limit = pageLimit(page.size);
+    return this.pageKeyReads.read(`${readScope(viewer)} ${limit} ${conditions} ${JSON.stringify(params)}`, { viewer, conditions, limit, params });
   }
 
-  private listed<R>(columns: string, viewer: Viewer, filter: PilotListFilter, page: PageRequest): Promise<R[]> {
-    const params: unknown[] = [];
-    const where = [pilotVisibilitySql('p', viewer, params), keysetCondition('p', page.after, params)];
-    const add = (sql: (n: string) => string, value: unknown) => {
-      params.push(value);
-      where.push(sql(`$${params.length}`));
-    };
-    if (filter.stage) add((n) => `p.stage = ${n}`, filter.stage);
-    if (filter.domain) add((n) => `p.domain = ${n}`, filter.domain);
-    if (filter.programmeId) add((n) => `p.programme_id = ${n}`, filter.programmeId);
-    if (filter.agency) add((n) => `(p.lead_agency = ${n} OR ${n} = ANY(p.partner_agencies))`, filter.agency);
-    if (filter.q) add((n) => `(p.code || ' ' || p.title || ' ' || p.summary) ILIKE ${n}`, `%${filter.q.replace(/[\\%_]/g, '\\$&')}%`);
-    return preparedQuery<R>(
-      this.db,
-      `SELECT ${columns} FROM pilots p WHERE ${where.join(' AND ')}
-        ORDER BY p.created_at DESC, p.id DESC ${pageLimit(page.size)}`,
-      params,
+  private async readPageKeys(reads: readonly PageKeyRead[]): Promise<PilotPageKey[][]> {
+    const { viewer, conditions, limit, params } = reads[0]!;
+    if (seesEverything(viewer)) {
+      const text = textFor(pageTexts, `all ${limit} ${conditions}`, () => `SELECT ${PAGE_KEY} FROM pilots p WHERE ${conditions} ${PAGE_ORDER} ${limit}`);
+      const rows = await preparedQuery<PilotPageKey>(this.db, text, params);
+      return reads.map(() => rows);
+    }
+    const text = textFor(
+      pageTexts,
+      `some ${limit} ${conditions}`,
+      () =>
+        `SELECT x.id, x.created_at, x.row_version, q.n::int AS read_slot FROM unnest($1::uuid[]) WITH ORDINALITY AS q(user_id, n)` +
+        ` CROSS JOIN LATERAL (SELECT ${PAGE_KEY} FROM pilots p WHERE ${conditions} ${PAGE_ORDER} ${limit}) x ORDER BY q.n, x.created_at DESC, x.id DESC`,
     );
+    const rows = await preparedQuery<PilotPageKey & { read_slot: number }>(this.db, text, [reads.map((read) => read.viewer.id), ...params.slice(1)]);
+    const pages = reads.map((): PilotPageKey[] => []);
+    for (const { read_slot: slot, ...key } of rows) pages[slot - 1]!.push(key);
+    return pages;
   }
+}
+
+/** A list page's keys for one reader, waiting for its batch (PilotsRepository.listKeys). */
+interface PageKeyRead {
+  viewer: Viewer;
+  /** The page's conditions, LIMIT clause and parameters from $2 on: the same for every read of a batch. */
+  conditions: string;
+  limit: string;
+  params: unknown[];
+}
+
+const PAGE_KEY = 'p.id, p.created_at, p.xmin AS row_version';
+const PAGE_ORDER = 'ORDER BY p.created_at DESC, p.id DESC';
+/** The batched page statements by their conditions: a handful in a process. */
+const pageTexts = new Map<string, string>();
+
+/** A list page's keyset position and filters as conditions on `alias`, appending their parameters to `params`. */
+function pageConditions(alias: string, filter: PilotListFilter, page: PageRequest, params: unknown[]): string[] {
+  const where = [keysetCondition(alias, page.after, params)];
+  const add = (sql: (n: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(sql(`$${params.length}`));
+  };
+  if (filter.stage) add((n) => `${alias}.stage = ${n}`, filter.stage);
+  if (filter.domain) add((n) => `${alias}.domain = ${n}`, filter.domain);
+  if (filter.programmeId) add((n) => `${alias}.programme_id = ${n}`, filter.programmeId);
+  if (filter.agency) add((n) => `(${alias}.lead_agency = ${n} OR ${n} = ANY(${alias}.partner_agencies))`, filter.agency);
+  if (filter.q) add((n) => `(${alias}.code || ' ' || ${alias}.title || ' ' || ${alias}.summary) ILIKE ${n}`, `%${filter.q.replace(/[\\%_]/g, '\\$&')}%`);
+  return where;
 }
