@@ -22,8 +22,10 @@ const started = new Promise<void>((resolve, reject) => {
     if (enableError) return reject(enableError);
     session.post(
       'HeapProfiler.startSampling',
-      // One sample per 16 kB allocated on average: thousands of samples a second under load.
-      { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.LABGATE_HEAP_PROFILE_SURVIVORS !== '1' },
+      // One sample per 16 kB allocated on average (LABGATE_HEAP_PROFILE_INTERVAL bytes): thousands
+      // of samples a second under load. A larger interval keeps the profile of a long run small
+      // enough to write within the API's heap limit.
+      { samplingInterval: Number(process.env.LABGATE_HEAP_PROFILE_INTERVAL ?? 16_384), includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.LABGATE_HEAP_PROFILE_SURVIVORS !== '1' },
       (startError) => (startError ? reject(startError) : resolve()),
     );
   });

@@ -7,7 +7,8 @@
  * TAIL_NODE_FLAGS adds V8 flags to the API (`--trace-gc` writes its collections to its log).
  * TAIL_HEAP_PROFILE=<file> writes a sampling heap profile of the API's allocations over the whole
  * run there (heap-profile.ts; summarised by docs/profiles/analyze-heapprofile.js); with
- * TAIL_HEAP_SURVIVORS=1, only of the objects that outlived a scavenge (promoted or still alive).
+ * TAIL_HEAP_SURVIVORS=1, only of the objects that outlived a scavenge (promoted or still alive);
+ * TAIL_HEAP_INTERVAL=<bytes> samples one allocation per that many bytes (16384).
  * TAIL_PERF=<dir> samples the API with `perf record -g` through the closed loop and the first open
  * loop and compares the two per request by module (docs/profiles/perf-compare.js: the open loop as
  * a, the closed loop as b), to see what a request costs more when requests do not queue.
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
           NODE_OPTIONS: `--require ${path.join(DIST_ROOT, 'test/bench/heap-profile.js')}`,
           LABGATE_HEAP_PROFILE_FILE: heapProfile,
           LABGATE_HEAP_PROFILE_SURVIVORS: process.env.TAIL_HEAP_SURVIVORS === '1' ? '1' : '0',
+          LABGATE_HEAP_PROFILE_INTERVAL: process.env.TAIL_HEAP_INTERVAL ?? '16384',
         }
       : {};
     if (heapProfile) rmSync(heapProfile, { force: true });

@@ -238,7 +238,7 @@ describe('reads by id batched per turn', () => {
   });
 
   describe('list pages', () => {
-    const keysOf = (rows: PilotListRow[]): PilotPageKey[] => rows.map(({ id, created_at, row_version }) => ({ id, created_at, row_version }));
+    const keysOf = (rows: PilotListRow[]): PilotPageKey[] => rows.map(({ id, created_at, row_version }) => ({ id, created_at: created_at.toISOString(), row_version }));
     const cursor = { createdAt: '9999-01-01T00:00:00Z', id: randomUUID() };
     /** The pages asked: this suite's programme whole, two at a time from a cursor, and searched. */
     const pages = (): Array<{ label: string; filter: PilotListFilter; page: PageRequest }> => [

@@ -58,13 +58,14 @@ export function pageRequest(limit: number | undefined, cursor: string | undefine
 
 /**
  * Builds a page from rows fetched with LIMIT size + 1: the extra row only says there is more.
+ * A row's creation time is a Date or the text its toISOString() gives.
  */
-export function toPage<R extends { created_at: Date; id: string }, T>(rows: R[], size: number, map: (row: R, index: number) => T): Page<T> {
+export function toPage<R extends { created_at: Date | string; id: string }, T>(rows: R[], size: number, map: (row: R, index: number) => T): Page<T> {
   const more = rows.length > size;
   const kept = more ? rows.slice(0, size) : rows;
   const last = kept[kept.length - 1];
   return {
     items: kept.map(map),
-    nextCursor: more && last ? encodeCursor({ createdAt: last.created_at.toISOString(), id: last.id }) : null,
+    nextCursor: more && last ? encodeCursor({ createdAt: typeof last.created_at === 'string' ? last.created_at : last.created_at.toISOString(), id: last.id }) : null,
   };
 }

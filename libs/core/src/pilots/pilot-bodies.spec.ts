@@ -1,5 +1,5 @@
 import type { PilotListRow, PilotPageKey, PilotsRepository } from '@labgate/persistence';
-import { PilotBodies, RenderedPilots } from './pilot-bodies';
+import { JoinedPages, PilotBodies, RenderedPilots } from './pilot-bodies';
 import { toPilotView } from './pilot.view';
 
 let n = 0;
@@ -16,7 +16,7 @@ function row(over: Partial<PilotListRow> = {}): PilotListRow {
   };
 }
 
-const key = (r: PilotListRow): PilotPageKey => ({ id: r.id, created_at: r.created_at, row_version: r.row_version });
+const key = (r: PilotListRow): PilotPageKey => ({ id: r.id, created_at: r.created_at.toISOString(), row_version: r.row_version });
 
 /** A repository holding rows in list order; counts its statements. */
 function repositoryOf(rows: () => PilotListRow[]) {
@@ -102,6 +102,49 @@ describe('PilotBodies', () => {
     expect(calls).toEqual({ keys: 2, rows: 2 });
   });
 
+  it('answers a page asked again with the same keys with the body it joined, and joins anew when a key or the next cursor changes', async () => {
+    let rows = [row(), row()];
+    const { repository, calls } = repositoryOf(() => rows);
+    const bodies = new PilotBodies(repository);
+    await bodies.page(viewer, { limit: 2 });
+    const joined = await bodies.page(viewer, { limit: 2 });
+    expect(await bodies.page(viewer, { limit: 2 })).toBe(joined);
+    expect(calls).toEqual({ keys: 3, rows: 1 });
+
+    // A third pilot after the page: the same two items, now with a next cursor.
+    rows = [...rows, row()];
+    const more = await bodies.page(viewer, { limit: 2 });
+    expect(JSON.parse(more.toString()).nextCursor).toEqual(expect.any(String));
+    expect(JSON.parse(joined.toString()).nextCursor).toBeNull();
+    // A new version of the second pilot, rendered by a read by id: joined anew, from renderings.
+    const changed = { ...rows[1]!, title: 'Changed', row_version: '888888' };
+    bodies.rendered.render(changed, Date.now());
+    rows = [rows[0]!, changed, rows[2]!];
+    expect(JSON.parse((await bodies.page(viewer, { limit: 2 })).toString()).items[1].title).toBe('Changed');
+    expect(calls).toEqual({ keys: 5, rows: 1 });
+  });
+
+  it('trusts a joined page as long as the oldest rendering in it', async () => {
+    jest.useFakeTimers({ now: Date.UTC(2026, 11, 7, 9) });
+    try {
+      const rows = [row(), row()];
+      const { repository, calls } = repositoryOf(() => rows);
+      const bodies = new PilotBodies(repository);
+      await bodies.page(viewer, {});
+      jest.advanceTimersByTime(30 * 60_000);
+      const joined = await bodies.page(viewer, {});
+      expect(await bodies.page(viewer, {})).toBe(joined);
+      // An hour after the renderings (half an hour after the join), the rows are read again.
+      jest.advanceTimersByTime(30 * 60_000);
+      const fresh = await bodies.page(viewer, {});
+      expect(fresh).not.toBe(joined);
+      expect(fresh.equals(joined)).toBe(true);
+      expect(calls).toEqual({ keys: 4, rows: 2 });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('gives an empty page as JSON.stringify would', async () => {
     const { repository } = repositoryOf(() => []);
     expect((await new PilotBodies(repository).page(viewer, {})).toString()).toBe('{"items":[],"nextCursor":null}');
@@ -143,5 +186,20 @@ describe('PilotBodies', () => {
     expect(fourth.version).toBe(3);
 
     await expect(bodies.one(viewer, '00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ code: 'PILOT.NOT_FOUND' });
+  });
+});
+
+describe('JoinedPages', () => {
+  it('forgets a page after its lifetime, and the oldest first when full', () => {
+    const pages = new JoinedPages(2, 1000);
+    const [a, b, c] = ['a', 'b', 'c'].map((x) => Buffer.from(x));
+    pages.set('a', a!, 0);
+    expect(pages.get('a', 999)).toBe(a);
+    expect(pages.get('a', 1000)).toBeUndefined();
+    pages.set('b', b!, 10);
+    pages.set('c', c!, 20);
+    expect(pages.get('a', 30)).toBeUndefined();
+    expect(pages.get('b', 30)).toBe(b);
+    expect(pages.get('c', 30)).toBe(c);
   });
 });

@@ -87,6 +87,8 @@ export class RenderedPilots {
 @Injectable()
 export class PilotBodies {
   readonly rendered = new RenderedPilots();
+  /** Page bodies joined from renderings, by their keys: a page asked again unchanged is not joined again. */
+  private readonly joined = new JoinedPages();
 
   constructor(private readonly pilots: PilotsRepository) {}
 
@@ -104,19 +106,71 @@ export class PilotBodies {
     const page = pageRequest(filter.limit, filter.cursor);
     const now = Date.now();
     const keys = await this.pilots.listKeys(viewer, filter, page);
+    // The same keys (ids and row versions, in order, and whether more follow) make the same body.
+    const joined = this.joined.get(pageKey(keys, page.size), now);
+    if (joined !== undefined) return joined;
     const held = this.held(keys, page.size, now);
-    return pageBody(held ?? toPage(await this.pilots.list(viewer, filter, page), page.size, (row) => this.rendered.render(row, now)));
+    if (held === null) return pageBody(toPage(await this.pilots.list(viewer, filter, page), page.size, (row) => this.rendered.render(row, now)));
+    const body = pageBody(held.page);
+    // Trusted as long as the oldest rendering in it.
+    this.joined.set(pageKey(keys, page.size), body, held.renderedAt);
+    return body;
   }
 
-  /** The page from renderings alone, or null when one of its row versions was not rendered here. */
-  private held(keys: PilotPageKey[], size: number, now: number): Page<Buffer> | null {
+  /**
+   * The page from renderings alone, with when the oldest of them was rendered; null when one of
+   * its row versions was not rendered here.
+   */
+  private held(keys: PilotPageKey[], size: number, now: number): { page: Page<Buffer>; renderedAt: number } | null {
     const items: Buffer[] = [];
+    let renderedAt = now;
     for (const key of keys.slice(0, size)) {
-      const json = this.rendered.get(key.id, key.row_version, now);
-      if (json === undefined) return null;
-      items.push(json);
+      const rendering = this.rendered.latest(key.id, now);
+      if (rendering?.version !== key.row_version) return null;
+      items.push(rendering.json);
+      renderedAt = Math.min(renderedAt, rendering.at);
     }
-    return toPage(keys, size, (_key, i) => items[i]!);
+    return { page: toPage(keys, size, (_key, i) => items[i]!), renderedAt };
+  }
+}
+
+/** How many joined page bodies a process keeps (a page of 20 pilots is 30 – 60 kB). */
+const JOINED_CAPACITY = 64;
+
+/**
+ * A list page's identity: its pilots' ids and row versions in order, and whether more follow
+ * (the next cursor is the last pilot's creation time and id, which its row version fixes).
+ */
+function pageKey(keys: readonly PilotPageKey[], size: number): string {
+  let key = keys.length > size ? '+' : '.';
+  for (let i = 0; i < keys.length && i < size; i++) key += `${keys[i]!.id}${keys[i]!.row_version} `;
+  return key;
+}
+
+/**
+ * Page bodies by pageKey, the oldest forgotten first, each trusted as long as the renderings it
+ * was joined from (RENDERED_LIFETIME_MS): a row version names one content, so a page of the same
+ * row versions is the same bytes, whoever asks (visibility was decided by the statement that
+ * gave the keys).
+ */
+export class JoinedPages {
+  private readonly pages = new Map<string, { body: Buffer; at: number }>();
+
+  constructor(
+    private readonly capacity = JOINED_CAPACITY,
+    private readonly lifetimeMs = RENDERED_LIFETIME_MS,
+  ) {}
+
+  get(key: string, now: number): Buffer | undefined {
+    const page = this.pages.get(key);
+    return page === undefined || now - page.at >= this.lifetimeMs ? undefined : page.body;
+  }
+
+  /** Keeps `body` under `key`, trusted from `at` (when the oldest rendering in it was made). */
+  set(key: string, body: Buffer, at: number): void {
+    this.pages.delete(key);
+    if (this.pages.size >= this.capacity) this.pages.delete(this.pages.keys().next().value!);
+    this.pages.set(key, { body, at });
   }
 }
 

@@ -81,7 +81,8 @@ export interface PilotListRow extends PilotRow {
 /** A list page's row as its key alone (PilotsRepository.listKeys). */
 export interface PilotPageKey {
   id: string;
-  created_at: Date;
+  /** As toISOString gives it. */
+  created_at: string;
   row_version: RowVersion;
 }
 
@@ -343,7 +344,12 @@ interface PageKeyRead {
   params: unknown[];
 }
 
-const PAGE_KEY = 'p.id, p.created_at, p.xmin AS row_version';
+/**
+ * A page key's columns. The creation time comes as the text toISOString would give (the cursor's
+ * form), not as a timestamp to parse into a Date: only the page's last one is ever used, and
+ * parsing a page's worth of dates was a fifth of what a list page allocated.
+ */
+const PAGE_KEY = `p.id, to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at, p.xmin AS row_version`;
 const PAGE_ORDER = 'ORDER BY p.created_at DESC, p.id DESC';
 /** The batched page statements by their conditions: a handful in a process. */
 const pageTexts = new Map<string, string>();
