@@ -190,16 +190,31 @@ describe('PilotBodies', () => {
 });
 
 describe('JoinedPages', () => {
+  const keys = (...rows: PilotListRow[]) => rows.map(key);
+  const [a, b, c] = [row(), row(), row()];
+
+  it('gives a body for exactly the keys it was joined from', () => {
+    const pages = new JoinedPages();
+    const body = Buffer.from('ab');
+    pages.set(keys(a!, b!, c!), 2, body, 0);
+    expect(pages.get(keys(a!, b!, c!), 2, 1)).toBe(body);
+    // The same first pilot, another second one, another version, no more pages, another size.
+    expect(pages.get(keys(a!, c!, b!), 2, 1)).toBeUndefined();
+    expect(pages.get(keys(a!, { ...b!, row_version: '1' }, c!), 2, 1)).toBeUndefined();
+    expect(pages.get(keys(a!, b!), 2, 1)).toBeUndefined();
+    expect(pages.get(keys(a!, b!, c!), 3, 1)).toBeUndefined();
+  });
+
   it('forgets a page after its lifetime, and the oldest first when full', () => {
     const pages = new JoinedPages(2, 1000);
-    const [a, b, c] = ['a', 'b', 'c'].map((x) => Buffer.from(x));
-    pages.set('a', a!, 0);
-    expect(pages.get('a', 999)).toBe(a);
-    expect(pages.get('a', 1000)).toBeUndefined();
-    pages.set('b', b!, 10);
-    pages.set('c', c!, 20);
-    expect(pages.get('a', 30)).toBeUndefined();
-    expect(pages.get('b', 30)).toBe(b);
-    expect(pages.get('c', 30)).toBe(c);
+    const [x, y, z] = ['x', 'y', 'z'].map((text) => Buffer.from(text));
+    pages.set(keys(a!), 20, x!, 0);
+    expect(pages.get(keys(a!), 20, 999)).toBe(x);
+    expect(pages.get(keys(a!), 20, 1000)).toBeUndefined();
+    pages.set(keys(b!), 20, y!, 10);
+    pages.set(keys(c!), 20, z!, 20);
+    expect(pages.get(keys(a!), 20, 30)).toBeUndefined();
+    expect(pages.get(keys(b!), 20, 30)).toBe(y);
+    expect(pages.get(keys(c!), 20, 30)).toBe(z);
   });
 });

@@ -107,13 +107,13 @@ export class PilotBodies {
     const now = Date.now();
     const keys = await this.pilots.listKeys(viewer, filter, page);
     // The same keys (ids and row versions, in order, and whether more follow) make the same body.
-    const joined = this.joined.get(pageKey(keys, page.size), now);
+    const joined = this.joined.get(keys, page.size, now);
     if (joined !== undefined) return joined;
     const held = this.held(keys, page.size, now);
     if (held === null) return pageBody(toPage(await this.pilots.list(viewer, filter, page), page.size, (row) => this.rendered.render(row, now)));
     const body = pageBody(held.page);
     // Trusted as long as the oldest rendering in it.
-    this.joined.set(pageKey(keys, page.size), body, held.renderedAt);
+    this.joined.set(keys, page.size, body, held.renderedAt);
     return body;
   }
 
@@ -137,40 +137,55 @@ export class PilotBodies {
 /** How many joined page bodies a process keeps (a page of 20 pilots is 30 – 60 kB). */
 const JOINED_CAPACITY = 64;
 
-/**
- * A list page's identity: its pilots' ids and row versions in order, and whether more follow
- * (the next cursor is the last pilot's creation time and id, which its row version fixes).
- */
-function pageKey(keys: readonly PilotPageKey[], size: number): string {
-  let key = keys.length > size ? '+' : '.';
-  for (let i = 0; i < keys.length && i < size; i++) key += `${keys[i]!.id}${keys[i]!.row_version} `;
-  return key;
+interface JoinedPage {
+  /** The page's pilots' ids and row versions, in order (whether more follow is in its start). */
+  keys: Array<{ id: string; row_version: RowVersion }>;
+  body: Buffer;
+  at: number;
 }
 
 /**
- * Page bodies by pageKey, the oldest forgotten first, each trusted as long as the renderings it
- * was joined from (RENDERED_LIFETIME_MS): a row version names one content, so a page of the same
- * row versions is the same bytes, whoever asks (visibility was decided by the statement that
- * gave the keys).
+ * Page bodies by their keys: the ids and row versions of the page's pilots in order, and whether
+ * more follow (the next cursor is the last pilot's creation time and id, which its row version
+ * fixes). A row version names one content, so a page of the same keys is the same bytes, whoever
+ * asks (visibility was decided by the statement that gave the keys). Each is trusted as long as
+ * the renderings it was joined from (RENDERED_LIFETIME_MS), the oldest forgotten first.
+ *
+ * Found by the page's size, first key and `more`, then compared key by key: one page per such
+ * start (a later page of the same start replaces it), and no string of a whole page's keys built
+ * per request (it was a tenth of what a list page allocated).
  */
 export class JoinedPages {
-  private readonly pages = new Map<string, { body: Buffer; at: number }>();
+  private readonly pages = new Map<string, JoinedPage>();
 
   constructor(
     private readonly capacity = JOINED_CAPACITY,
     private readonly lifetimeMs = RENDERED_LIFETIME_MS,
   ) {}
 
-  get(key: string, now: number): Buffer | undefined {
-    const page = this.pages.get(key);
-    return page === undefined || now - page.at >= this.lifetimeMs ? undefined : page.body;
+  get(keys: readonly PilotPageKey[], size: number, now: number): Buffer | undefined {
+    const page = this.pages.get(JoinedPages.start(keys, size));
+    if (page === undefined || now - page.at >= this.lifetimeMs) return undefined;
+    const count = Math.min(keys.length, size);
+    if (page.keys.length !== count) return undefined;
+    for (let i = 0; i < count; i++) {
+      if (page.keys[i]!.id !== keys[i]!.id || page.keys[i]!.row_version !== keys[i]!.row_version) return undefined;
+    }
+    return page.body;
   }
 
-  /** Keeps `body` under `key`, trusted from `at` (when the oldest rendering in it was made). */
-  set(key: string, body: Buffer, at: number): void {
-    this.pages.delete(key);
+  /** Keeps `body` as the page of `keys`, trusted from `at` (when the oldest rendering in it was made). */
+  set(keys: readonly PilotPageKey[], size: number, body: Buffer, at: number): void {
+    const start = JoinedPages.start(keys, size);
+    this.pages.delete(start);
     if (this.pages.size >= this.capacity) this.pages.delete(this.pages.keys().next().value!);
-    this.pages.set(key, { body, at });
+    const kept = keys.slice(0, size).map(({ id, row_version }) => ({ id, row_version }));
+    this.pages.set(start, { keys: kept, body, at });
+  }
+
+  private static start(keys: readonly PilotPageKey[], size: number): string {
+    const first = keys[0];
+    return `${size}${keys.length > size ? '+' : '.'}${first === undefined ? '' : `${first.id}${first.row_version}`}`;
   }
 }
 
