@@ -74,6 +74,22 @@ describe('ReadBatches', () => {
     await expect(reads.read('k', 'a')).rejects.toBe(broken);
   });
 
+  it('keeps a slot per key between turns, and forgets the idle ones when it holds maxKeys', async () => {
+    const batches: string[][] = [];
+    const reads = new ReadBatches<string, string>(async (items) => (batches.push([...items]), items.map((i) => `${i}!`)), 64, 3);
+    for (const key of ['x', 'y', 'x', 'y']) expect(await reads.read(key, key)).toBe(`${key}!`);
+    expect(reads.keys).toBe(2);
+    expect(await Promise.all([reads.read('z', 'z1'), reads.read('z', 'z2')])).toEqual(['z1!', 'z2!']);
+    expect(reads.keys).toBe(3);
+    // A fourth key while a batch of x is open: the idle y and z go, x stays with its batch.
+    const open = reads.read('x', 'x1');
+    const fourth = reads.read('w', 'w1');
+    expect(reads.keys).toBe(2);
+    const more = reads.read('x', 'x2');
+    expect(await Promise.all([open, fourth, more])).toEqual(['x1!', 'w1!', 'x2!']);
+    expect(batches.slice(-2)).toEqual([['x1', 'x2'], ['w1']]);
+  });
+
   it('refuses an answer that does not have one result per read rather than mismatching them', async () => {
     const { reads } = recording(async (items) => items.slice(1));
     const results = await settle([reads.read('k', 'a'), reads.read('k', 'b')]);
