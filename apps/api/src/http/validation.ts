@@ -1,5 +1,6 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { AppError, ErrorDetail } from '@labgate/core';
+import { memoizeValidationMetadata } from './validation-metadata';
 
 function flatten(errors: ValidationError[], parent = ''): ErrorDetail[] {
   return errors.flatMap((e) => {
@@ -23,6 +24,7 @@ function escape(text: string): string {
  * turned into DTO instances, and every violation is listed in the problem's `errors`.
  */
 export function createValidationPipe(): ValidationPipe {
+  memoizeValidationMetadata();
   return new QueryCachingValidationPipe({
     transform: true,
     whitelist: true,
