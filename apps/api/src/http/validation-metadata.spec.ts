@@ -22,7 +22,7 @@ class Part {
 class Child extends Base {
   @IsString()
   @Length(2, 3)
-  name!: string;
+  override name!: string;
 
   @ValidateNested()
   @Type(() => Part)

@@ -30,12 +30,11 @@ interface Rendering {
  * statement that names the row version, on every request.
  */
 export class RenderedPilots {
-  private readonly renderings = new Map<string, Rendering>();
+  private readonly renderings: Kept<Rendering>;
 
-  constructor(
-    private readonly capacity = RENDERED_CAPACITY,
-    private readonly lifetimeMs = RENDERED_LIFETIME_MS,
-  ) {}
+  constructor(capacity = RENDERED_CAPACITY, lifetimeMs = RENDERED_LIFETIME_MS) {
+    this.renderings = new Kept(capacity, lifetimeMs);
+  }
 
   /** The JSON of this version of the pilot, if this process rendered it less than a lifetime ago. */
   get(id: string, version: RowVersion, now: number): Buffer | undefined {
@@ -45,8 +44,7 @@ export class RenderedPilots {
 
   /** The pilot's latest rendering in this process, if less than a lifetime old. */
   latest(id: string, now: number): Readonly<Rendering> | undefined {
-    const rendering = this.renderings.get(id);
-    return rendering === undefined || now - rendering.at >= this.lifetimeMs ? undefined : rendering;
+    return this.renderings.get(id, now);
   }
 
   /** Renders a row read outside any transaction and keeps its JSON under the row's version. */
@@ -55,14 +53,40 @@ export class RenderedPilots {
     // A buffer of its own, not a slice of Node's shared pool, which a long-held slice would pin.
     const json = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
     json.write(text);
-    this.renderings.delete(row.id);
-    if (this.renderings.size >= this.capacity) this.renderings.delete(this.renderings.keys().next().value!);
     this.renderings.set(row.id, { version: row.row_version, json, at: now });
     return json;
   }
 
   get size(): number {
     return this.renderings.size;
+  }
+}
+
+/**
+ * Entries under a key, each trusted for `lifetimeMs` from its `at`, at most `capacity` of them:
+ * the oldest kept is forgotten first, and setting a key again makes it the newest.
+ */
+class Kept<Entry extends { at: number }> {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly capacity: number,
+    private readonly lifetimeMs: number,
+  ) {}
+
+  get(key: string, now: number): Entry | undefined {
+    const entry = this.entries.get(key);
+    return entry === undefined || now - entry.at >= this.lifetimeMs ? undefined : entry;
+  }
+
+  set(key: string, entry: Entry): void {
+    this.entries.delete(key);
+    if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, entry);
+  }
+
+  get size(): number {
+    return this.entries.size;
   }
 }
 
@@ -156,16 +180,15 @@ interface JoinedPage {
  * per request (it was a tenth of what a list page allocated).
  */
 export class JoinedPages {
-  private readonly pages = new Map<string, JoinedPage>();
+  private readonly pages: Kept<JoinedPage>;
 
-  constructor(
-    private readonly capacity = JOINED_CAPACITY,
-    private readonly lifetimeMs = RENDERED_LIFETIME_MS,
-  ) {}
+  constructor(capacity = JOINED_CAPACITY, lifetimeMs = RENDERED_LIFETIME_MS) {
+    this.pages = new Kept(capacity, lifetimeMs);
+  }
 
   get(keys: readonly PilotPageKey[], size: number, now: number): Buffer | undefined {
-    const page = this.pages.get(JoinedPages.start(keys, size));
-    if (page === undefined || now - page.at >= this.lifetimeMs) return undefined;
+    const page = this.pages.get(JoinedPages.start(keys, size), now);
+    if (page === undefined) return undefined;
     const count = Math.min(keys.length, size);
     if (page.keys.length !== count) return undefined;
     for (let i = 0; i < count; i++) {
@@ -176,11 +199,8 @@ export class JoinedPages {
 
   /** Keeps `body` as the page of `keys`, trusted from `at` (when the oldest rendering in it was made). */
   set(keys: readonly PilotPageKey[], size: number, body: Buffer, at: number): void {
-    const start = JoinedPages.start(keys, size);
-    this.pages.delete(start);
-    if (this.pages.size >= this.capacity) this.pages.delete(this.pages.keys().next().value!);
     const kept = keys.slice(0, size).map(({ id, row_version }) => ({ id, row_version }));
-    this.pages.set(start, { keys: kept, body, at });
+    this.pages.set(JoinedPages.start(keys, size), { keys: kept, body, at });
   }
 
   private static start(keys: readonly PilotPageKey[], size: number): string {
