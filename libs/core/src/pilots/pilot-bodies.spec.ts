@@ -36,7 +36,7 @@ describe('RenderedPilots', () => {
     const r = row();
     const json = rendered.render(r, 0);
     expect(json.toString('utf8')).toBe(JSON.stringify(toPilotView(r)));
-    expect(rendered.get(r.id, r.row_version, 1)).toBe(json);
+    expect(rendered.get(r.id, r.row_version, 1)?.json).toBe(json);
     expect(rendered.get(r.id, String(Number(r.row_version) + 1), 1)).toBeUndefined();
     expect(rendered.get('00000000-0000-4000-8000-000000000000', r.row_version, 1)).toBeUndefined();
   });
@@ -49,7 +49,7 @@ describe('RenderedPilots', () => {
     rendered.render(next, 0);
     expect(rendered.size).toBe(1);
     expect(rendered.get(r.id, r.row_version, 0)).toBeUndefined();
-    expect(JSON.parse(rendered.get(r.id, '99999', 0)!.toString()).title).toBe('Renamed');
+    expect(JSON.parse(rendered.get(r.id, '99999', 0)!.json.toString()).title).toBe('Renamed');
   });
 
   it('forgets a rendering after its lifetime, and the oldest first when full', () => {

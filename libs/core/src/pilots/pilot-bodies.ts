@@ -36,10 +36,10 @@ export class RenderedPilots {
     this.renderings = new Kept(capacity, lifetimeMs);
   }
 
-  /** The JSON of this version of the pilot, if this process rendered it less than a lifetime ago. */
-  get(id: string, version: RowVersion, now: number): Buffer | undefined {
+  /** The rendering of this version of the pilot, if this process made it less than a lifetime ago. */
+  get(id: string, version: RowVersion, now: number): Readonly<Rendering> | undefined {
     const rendering = this.latest(id, now);
-    return rendering?.version === version ? rendering.json : undefined;
+    return rendering?.version === version ? rendering : undefined;
   }
 
   /** The pilot's latest rendering in this process, if less than a lifetime old. */
@@ -149,8 +149,8 @@ export class PilotBodies {
     const items: Buffer[] = [];
     let renderedAt = now;
     for (const key of keys.slice(0, size)) {
-      const rendering = this.rendered.latest(key.id, now);
-      if (rendering?.version !== key.row_version) return null;
+      const rendering = this.rendered.get(key.id, key.row_version, now);
+      if (rendering === undefined) return null;
       items.push(rendering.json);
       renderedAt = Math.min(renderedAt, rendering.at);
     }
