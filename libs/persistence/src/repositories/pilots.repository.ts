@@ -308,7 +308,7 @@ export class PilotsRepository {
     const everything = seesEverything(viewer);
     // For anyone but a chair, $1 is the readers' user ids (filled in per batch) and $2 their agency.
     const params: unknown[] = everything ? [] : [null, viewer.agency];
-    const where = [everything ? 'TRUE' : visibilityClauses('p', '$2', 'q.user_id', isFunder(viewer)), ...pageConditions('p', filter, page, params)];
+    const where = [everything ? 'TRUE' : PAGE_VISIBILITY[isFunder(viewer) ? 'funder' : 'member'], ...pageConditions('p', filter, page, params)];
     const conditions = where.join(' AND ');
     const limit = pageLimit(page.size);
     return this.pageKeyReads.read(`${readScope(viewer)} ${limit} ${conditions} ${JSON.stringify(params)}`, { viewer, conditions, limit, params });
@@ -351,6 +351,8 @@ interface PageKeyRead {
  */
 const PAGE_KEY = `p.id, to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at, p.xmin AS row_version`;
 const PAGE_ORDER = 'ORDER BY p.created_at DESC, p.id DESC';
+/** A batched page's visibility rule: the agency shared ($2), each reader's user id beside it. */
+const PAGE_VISIBILITY = { member: visibilityClauses('p', '$2', 'q.user_id', false), funder: visibilityClauses('p', '$2', 'q.user_id', true) };
 /** The batched page statements by their conditions: a handful in a process. */
 const pageTexts = new Map<string, string>();
 
