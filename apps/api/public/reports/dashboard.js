@@ -90,24 +90,33 @@
     $('report').hidden = false;
   }
 
-  async function loadCharts(params) {
+  async function loadCharts(params, current) {
     const parser = new DOMParser();
     await Promise.all(Array.from(document.querySelectorAll('[data-chart]')).map(async (fig) => {
       const res = await api('/v1/reports/portfolio/' + fig.dataset.chart + '.svg?' + params, 'image/svg+xml');
       const doc = parser.parseFromString(await res.text(), 'image/svg+xml');
-      fig.replaceChildren(document.importNode(doc.documentElement, true));
+      if (current()) fig.replaceChildren(document.importNode(doc.documentElement, true));
     }));
   }
 
+  // Each show() is numbered; a report or chart that arrives after a newer show() began is
+  // dropped, so a slow earlier request (the whole portfolio, shown on sign-in) never overwrites
+  // the figures for the filters asked for since.
+  let shown = 0;
+
   async function show() {
+    const mine = ++shown;
+    const current = () => mine === shown;
     showError('');
     const params = query();
     try {
       const report = await (await api('/v1/reports/portfolio?' + params)).json();
+      if (!current()) return;
       render(report);
-      await loadCharts(params);
-      document.body.dataset.loaded = report.digest;
+      await loadCharts(params, current);
+      if (current()) document.body.dataset.loaded = report.digest;
     } catch (err) {
+      if (!current()) return;
       $('report').hidden = true;
       showError(err.message);
     }
