@@ -91,11 +91,27 @@ export class ReportRefreshByFamily1763777900000 implements MigrationInterface {
         RETURN report_refresh(ids, slot, 'PRS');
       END $$`);
 
-    // Which families a row feeds: a new pilot has no reviews or seats yet (theirs come with their
-    // own rows' triggers); a changed or removed one, all three (its programme, domain and lead
-    // agency are copied into every fact). A vote counts in its seat, and in its review's facts
-    // only once the review is decided. Each (pilot, family) refreshed once per transaction.
-    await q.query(`
+    await q.query(FAMILY_TOUCH);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    const replacing = (sql: string) => sql.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION');
+    await q.query(replacing(REPORT_TOUCH));
+    await q.query(replacing(REPORT_REFRESH));
+    await q.query(`DROP FUNCTION report_refresh(uuid[], integer, text)`);
+    await q.query(`DROP FUNCTION report_family_metrics(text)`);
+    await q.query(replacing(REPORT_FACTS_OF));
+    for (const name of ['report_facts_stages', 'report_facts_reviews', 'report_facts_seats']) await q.query(`DROP FUNCTION ${name}(uuid[])`);
+  }
+}
+
+/**
+ * Which families a row feeds: a new pilot has no reviews or seats yet (theirs come with their
+ * own rows' triggers); a changed or removed one, all three (its programme, domain and lead
+ * agency are copied into every fact). A vote counts in its seat, and in its review's facts
+ * only once the review is decided. Each (pilot, family) refreshed once per transaction.
+ */
+export const FAMILY_TOUCH = `
       CREATE OR REPLACE FUNCTION report_touch() RETURNS trigger LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan SET enable_seqscan = off AS $$
       DECLARE
         pilot uuid;
@@ -130,19 +146,7 @@ export class ReportRefreshByFamily1763777900000 implements MigrationInterface {
         PERFORM pg_advisory_xact_lock(hashtext('labgate.report:' || pilot::text));
         PERFORM report_refresh(ARRAY[pilot], pg_backend_pid(), todo);
         RETURN NULL;
-      END $$`);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    const replacing = (sql: string) => sql.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION');
-    await q.query(replacing(REPORT_TOUCH));
-    await q.query(replacing(REPORT_REFRESH));
-    await q.query(`DROP FUNCTION report_refresh(uuid[], integer, text)`);
-    await q.query(`DROP FUNCTION report_family_metrics(text)`);
-    await q.query(replacing(REPORT_FACTS_OF));
-    for (const name of ['report_facts_stages', 'report_facts_reviews', 'report_facts_seats']) await q.query(`DROP FUNCTION ${name}(uuid[])`);
-  }
-}
+      END $$`;
 
 /** A family's facts of the given pilots, from their current rows: `body` is a query over `ids`. */
 const FAMILY = (name: string, body: string) => `

@@ -1,16 +1,16 @@
 import { startApi, TestApi } from './support/api';
-import { Cast, createCast, GOOD, proposePilot, ReviewBody, seated, settled, submit, voteAll } from './support/workflow';
+import { Cast, createCast, GOOD, proposePilot, ReviewBody, seated, settled, submit, voteAll, waitFor } from './support/workflow';
 
 type Family = 'stages' | 'reviews' | 'seats';
 
 /**
- * The report facts' commit trigger refreshes only the families of facts the written table feeds
- * (stages and money, reviews, seats), and after every kind of write the stored facts still equal
- * `report_facts_of`, the definition of all of a pilot's facts, and the rollups their sums.
+ * The report facts' commit trigger notes the families of facts the written table feeds (stages
+ * and money, reviews, seats) in report_pending, and a catch-up refreshes only those: after every
+ * kind of write and its catch-up the stored facts still equal `report_facts_of`, the definition
+ * of all of a pilot's facts, and the rollups their sums.
  *
- * Each write runs in its own transaction with function tracking on; `SET CONSTRAINTS ALL
- * IMMEDIATE` fires the deferred trigger before commit, so the transaction's own statistics say
- * which family functions the refresh called.
+ * Each write runs in its own transaction; `SET CONSTRAINTS ALL IMMEDIATE` fires the deferred
+ * trigger before commit, so the notes the transaction itself wrote can be read before it ends.
  */
 describe('report facts refreshed by family', () => {
   let api: TestApi;
@@ -42,29 +42,24 @@ describe('report facts refreshed by family', () => {
 
   const ids = { pilot: () => pilot.id, decided: () => decided.id, open: () => open.id };
 
-  /** Calls of each family's function so far, as the session's statistics hold them. */
-  const familyCalls = async (tx: { query: <R>(sql: string, params?: unknown[]) => Promise<R[]> }): Promise<Map<string, number>> =>
-    new Map(
-      (await tx.query<{ funcname: string; calls: string }>(`SELECT funcname, calls FROM pg_stat_xact_user_functions WHERE funcname LIKE 'report\\_facts\\_%'`)).map((f) => [
-        f.funcname.replace('report_facts_', ''),
-        Number(f.calls),
-      ]),
-    );
+  const FAMILIES: Record<string, Family> = { P: 'stages', R: 'reviews', S: 'seats' };
 
-  /**
-   * Runs `sql` (and what it sets off) and returns the families whose functions it called. The
-   * session's function counts can include transactions not yet flushed to the statistics, so
-   * what counts is the difference within this one.
-   */
-  async function familiesRefreshedBy(sql: string, params: unknown[]): Promise<Family[]> {
-    return api.db.transaction(async (tx) => {
-      await tx.query(`SET LOCAL track_functions = 'pl'`);
-      const before = await familyCalls(tx);
+  /** Runs `sql` (and what it sets off), returns the families it noted for a refresh, and catches up. */
+  async function familiesNotedBy(sql: string, params: unknown[]): Promise<Family[]> {
+    const noted = await api.db.transaction(async (tx) => {
       await tx.query(sql, params);
       await tx.query('SET CONSTRAINTS ALL IMMEDIATE');
-      const after = await familyCalls(tx);
-      return [...after].filter(([name, calls]) => calls > (before.get(name) ?? 0)).map(([name]) => name as Family).sort();
+      // This transaction's own notes (the worker may be taking others' meanwhile).
+      const [{ families }] = await tx.query<{ families: string | null }>(`SELECT string_agg(families, '') AS families FROM report_pending WHERE xmin = pg_current_xact_id()::xid`);
+      return families ?? '';
     });
+    await catchUp();
+    return [...new Set(noted)].map((letter) => FAMILIES[letter]!).sort();
+  }
+
+  /** What every report does before it reads (the worker may have done it already). */
+  async function catchUp(): Promise<void> {
+    await api.db.query('SELECT report_catch_up(NULL)');
   }
 
   async function expectFactsInStep(): Promise<void> {
@@ -108,9 +103,10 @@ describe('report facts refreshed by family', () => {
   ];
 
   it.each(writes)('refreshes only what %s feeds, and the stored facts stay in step', async (_what, sql, id, families) => {
+    await catchUp();
     await expectFactsInStep();
     const before = await api.db.query(`SELECT count(*)::int AS n, max(id)::text AS last FROM report_facts WHERE pilot_id = $1`, [pilot.id]);
-    expect(await familiesRefreshedBy(sql, [ids[id]()])).toEqual(families);
+    expect(await familiesNotedBy(sql, [ids[id]()])).toEqual(families);
     // The write changed stored facts (the check above would pass on a skipped refresh otherwise).
     const after = await api.db.query(`SELECT count(*)::int AS n, max(id)::text AS last FROM report_facts WHERE pilot_id = $1`, [pilot.id]);
     expect(after).not.toEqual(before);
@@ -119,7 +115,7 @@ describe('report facts refreshed by family', () => {
 
   it('refreshes a new pilot’s stages only: its reviews and seats come with their own rows', async () => {
     const code = `${pilot.code}-COPY`;
-    const families = await familiesRefreshedBy(
+    const families = await familiesNotedBy(
       `WITH p AS (
          INSERT INTO pilots (code, title, summary, domain, lead_agency, lead_id, partner_agencies, programme_id, trl_current, trl_target, trl_initial,
                              budget_requested_cents, personal_data, dpia_ref, sensitivity, heilmeier, compliance)
@@ -134,6 +130,43 @@ describe('report facts refreshed by family', () => {
     expect(await api.db.query(`SELECT metric, key, n FROM report_facts WHERE pilot_id = $1`, [id])).toEqual([{ metric: 'stage', key: 'proposal', n: 1 }]);
     await api.db.query(`DELETE FROM stage_intervals WHERE pilot_id = $1`, [id]);
     await api.db.query(`DELETE FROM pilots WHERE id = $1`, [id]);
+    await catchUp();
     expect(await api.db.query(`SELECT 1 FROM report_facts WHERE pilot_id = $1`, [id])).toEqual([]);
+  });
+
+  it('counts in a report a write that no catch-up has taken yet, the worker’s included', async () => {
+    const report = async () => {
+      const res = await api.http.get('/v1/reports/portfolio').query({ programmeId: cast.programmeId }).set(cast.funder.auth);
+      expect(res.status).toBe(200);
+      return res.body as { money: { spentCents: number } };
+    };
+    const spentBefore = (await report()).money.spentCents;
+    const pending = () => api.db.query<{ families: string }>(`SELECT families FROM report_pending WHERE pilot_id = $1`, [pilot.id]);
+    // While this transaction holds the catch-up's lock, the worker's rounds give way to it.
+    const { asked } = await api.db.transaction(async (tx) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('labgate.report-catch-up'))`);
+      const spent = await api.http.post(`/v1/pilots/${pilot.id}/expenditures`).set(cast.lead.auth).send({ amountCents: 4_321, description: 'Courier for the custody tokens', spentOn: '2026-11-20' });
+      expect(spent.status).toBe(201);
+      expect((await pending()).map((p) => p.families)).toEqual(['P']);
+      // The report's own catch-up waits for the lock, then takes the note itself.
+      const asked = report();
+      await waitFor('the report to wait for the catch-up lock', async () =>
+        (await api.db.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)).length > 0);
+      // Wrapped, so that ending the transaction does not wait for the report.
+      return { asked };
+    });
+    const figures = await asked;
+    expect(figures.money.spentCents).toBe(spentBefore + 4_321);
+    expect(await pending()).toEqual([]);
+    await expectFactsInStep();
+  });
+
+  it('has the worker take the notes within moments, with no report asked for', async () => {
+    const spent = await api.http.post(`/v1/pilots/${pilot.id}/expenditures`).set(cast.lead.auth).send({ amountCents: 1_234, description: 'Spare signing token', spentOn: '2026-11-21' });
+    expect(spent.status).toBe(201);
+    await waitFor('the worker to catch up', async () => (await api.db.query(`SELECT 1 FROM report_pending WHERE pilot_id = $1`, [pilot.id])).length === 0, 5_000);
+    const [{ n }] = await api.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM report_facts WHERE pilot_id = $1 AND metric = 'spend' AND v = 1234`, [pilot.id]);
+    expect(n).toBe(1);
+    await expectFactsInStep();
   });
 });

@@ -14,6 +14,7 @@ import { Queues } from './jobs/queues';
 import { ReviewHandlers } from './jobs/review.handlers';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { Reconciler } from './outbox/reconciler';
+import { ReportCatchUp } from './reports/report-catch-up';
 import { WorkerMetrics } from './worker-metrics';
 
 @Module({
@@ -40,6 +41,7 @@ import { WorkerMetrics } from './worker-metrics';
     Queues,
     OutboxRelay,
     Reconciler,
+    ReportCatchUp,
     ReviewHandlers,
     NotificationHandlers,
     MaintenanceHandlers,

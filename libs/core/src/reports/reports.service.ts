@@ -238,6 +238,14 @@ export class ReportsService {
     return { ...body, digest: sha256Hex(canonicalJson(body)) };
   }
 
+  /**
+   * Brings the report facts of the oldest `max` pilots written since the last catch-up up to
+   * date (reports do it for all of them before they read); how many notes were taken.
+   */
+  catchUp(max: number): Promise<number> {
+    return this.reports.catchUp(max);
+  }
+
   /** Folds the rollups' per-session slots into slot 0; how many rows were folded. */
   foldRollups(): Promise<number> {
     return this.reports.foldRollups();

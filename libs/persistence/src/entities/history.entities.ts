@@ -162,3 +162,23 @@ export class ReportRollupEntity {
   @Column('bigint')
   v2!: string;
 }
+
+/**
+ * A pilot whose report facts wait for their refresh (migration ReportRefreshQueued): noted by the
+ * database's commit trigger, taken by report_catch_up (the worker's rounds and every report).
+ */
+@Entity('report_pending')
+export class ReportPendingEntity {
+  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS' })
+  id!: string;
+
+  @Column('uuid', { name: 'pilot_id' })
+  pilotId!: string;
+
+  /** Which families of facts: P stages and money, R reviews, S seats. */
+  @Column('text')
+  families!: string;
+
+  @Column('timestamptz', { name: 'noted_at' })
+  notedAt!: Date;
+}

@@ -2,7 +2,7 @@ import { AgencyEntity } from './agency.entity';
 import { ApiTokenEntity } from './api-token.entity';
 import { AuditEventEntity } from './audit-event.entity';
 import { ExpenditureEntity } from './expenditure.entity';
-import { ComplianceBlockEntity, LedgerMovementEntity, ReportFactEntity, ReportRollupEntity, StageIntervalEntity, TlogCheckpointEntity, TlogKeyEntity, TlogLeafEntity } from './history.entities';
+import { ComplianceBlockEntity, LedgerMovementEntity, ReportFactEntity, ReportPendingEntity, ReportRollupEntity, StageIntervalEntity, TlogCheckpointEntity, TlogKeyEntity, TlogLeafEntity } from './history.entities';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { PilotCodeCounterEntity, PilotEntity } from './pilot.entity';
 import { ProgrammeEntity } from './programme.entity';
@@ -29,6 +29,7 @@ export const ENTITIES = [
   LedgerMovementEntity,
   StageIntervalEntity,
   ReportFactEntity,
+  ReportPendingEntity,
   ReportRollupEntity,
   TlogCheckpointEntity,
   TlogKeyEntity,

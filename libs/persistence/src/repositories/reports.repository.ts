@@ -93,6 +93,10 @@ export class ReportsRepository {
    * its snapshot.
    */
   async snapshot<T>(work: (s: ReportSnapshot) => Promise<T>): Promise<T> {
+    // Every write committed before the report was asked for counts in it: the facts of the
+    // pilots written since the worker's last catch-up are brought up to date first (on the
+    // primary; with none pending, one read of an empty table).
+    await this.catchUp(null);
     const runner = this.db.createQueryRunner('slave');
     await runner.connect();
     const query = inTurn(runner);
@@ -155,6 +159,16 @@ export class ReportsRepository {
       await runner.release();
       throw err;
     }
+  }
+
+  /**
+   * Refreshes the report facts of pilots written since the last catch-up (report_pending, noted
+   * by the commit trigger: migration ReportRefreshQueued), the oldest `max` of them or all (null),
+   * in one transaction of its own; returns how many notes it took.
+   */
+  async catchUp(max: number | null): Promise<number> {
+    const [row] = await this.db.query('SELECT report_catch_up($1) AS taken', [max]);
+    return (row as { taken: number }).taken;
   }
 
   /**
