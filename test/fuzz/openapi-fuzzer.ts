@@ -479,8 +479,13 @@ class Fingerprint {
     return same;
   }
 
-  /** After an accepted request: whatever it wrote is the new baseline. */
+  /**
+   * After an accepted request: whatever it wrote is the new baseline, once the report facts have
+   * caught up with it, as the (stopped) worker would have done; a report read, which catches up
+   * before it reads, then finds nothing to do, and anything else it changed still shows.
+   */
   async accept(): Promise<void> {
+    await this.db.query('SELECT report_catch_up(NULL)');
     this.baseline = await this.hash();
   }
 }

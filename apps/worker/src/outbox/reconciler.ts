@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@labgate/config';
 import { ReconcilerService } from '@labgate/core';
 import { QUEUE_OF_JOB, QueueName } from '@labgate/queue';
 import { Queues } from '../jobs/queues';
+import { PeriodicTask } from '../periodic-task';
 
 /**
  * At start and every RECONCILE_INTERVAL_MS (a minute), puts back in the queues the work that
@@ -11,36 +12,19 @@ import { Queues } from '../jobs/queues';
  * otherwise wait for ever. Adding a job under an id the queue holds is a no-op.
  */
 @Injectable()
-export class Reconciler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class Reconciler extends PeriodicTask {
   private readonly logger = new Logger(Reconciler.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = false;
 
   constructor(
     private readonly reconciler: ReconcilerService,
     private readonly queues: Queues,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.kick(), this.config.reconcileIntervalMs);
-    this.kick();
+  ) {
+    super();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  private kick(): void {
-    if (this.stopped || this.running) return;
-    this.running = this.round().then(
-      () => undefined,
-      () => undefined,
-    );
-    void this.running.finally(() => (this.running = undefined));
+  protected get intervalMs(): number {
+    return this.config.reconcileIntervalMs;
   }
 
   /** One round; returns how many jobs were offered to the queues. */

@@ -1,5 +1,6 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ReportsService } from '@labgate/core';
+import { PeriodicTask } from '../periodic-task';
 
 /** How often the worker looks for pilots whose report facts wait for their refresh. */
 export const REPORT_CATCH_UP_MS = 250;
@@ -14,29 +15,20 @@ export const REPORT_CATCH_UP_BATCH = 1000;
  * figures.
  */
 @Injectable()
-export class ReportCatchUp implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ReportCatchUp extends PeriodicTask {
   private readonly logger = new Logger(ReportCatchUp.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<number>;
-  private stopped = false;
   private failures = 0;
 
-  constructor(private readonly reports: ReportsService) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.kick(), REPORT_CATCH_UP_MS);
-    this.kick();
+  constructor(private readonly reports: ReportsService) {
+    super();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.running;
+  protected get intervalMs(): number {
+    return REPORT_CATCH_UP_MS;
   }
 
-  private kick(): void {
-    if (this.stopped || this.running) return;
-    this.running = this.drain().finally(() => (this.running = undefined));
+  protected round(): Promise<number> {
+    return this.drain();
   }
 
   /** Refreshes batches until fewer than a full one were pending; returns how many notes it took. */
@@ -46,7 +38,7 @@ export class ReportCatchUp implements OnApplicationBootstrap, OnApplicationShutd
       for (;;) {
         const taken = await this.reports.catchUp(REPORT_CATCH_UP_BATCH);
         total += taken;
-        if (taken < REPORT_CATCH_UP_BATCH || this.stopped) break;
+        if (taken < REPORT_CATCH_UP_BATCH || this.stopping) break;
       }
       if (this.failures > 0) this.logger.log(`report catch-up resumed after ${this.failures} failed round(s)`);
       this.failures = 0;
