@@ -42,6 +42,10 @@ export async function prepareFuzzTarget(url: string, adminToken: string, db: Poo
   return {
     url,
     db,
+    // The worker is stopped during a run: the report facts catch up here, as it would.
+    settle: async (pool) => {
+      await pool.query('SELECT report_catch_up(NULL)');
+    },
     tokens: { admin: adminToken, lead: lead.token, reviewer: seated.token, dpo: dpo.token, chair: chair.token, funder: funder.token, outsider: outsider.token },
     fixtures: {
       pilot: pilot.id,

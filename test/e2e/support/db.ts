@@ -30,6 +30,28 @@ export class TestDb {
   }
 
   /**
+   * Runs `fn` in one REPEATABLE READ snapshot taken right after a catch-up of the report facts
+   * (what every report does first), with the pilots whose writes were noted since and not yet
+   * caught up (the worker's own writes meanwhile): their stored facts may lag their rows, so a
+   * check of the stored facts against report_facts_of leaves them out, or tries again.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
+  async caughtUp<T>(fn: (tx: { query: <R = any>(sql: string, params?: unknown[]) => Promise<R[]> }, pending: Set<string>) => Promise<T>): Promise<T> {
+    await this.query('SELECT report_catch_up(NULL)');
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
+      const tx = { query: async <R = any>(sql: string, params: unknown[] = []): Promise<R[]> => (await client.query(sql, params)).rows as R[] };
+      const pending = new Set((await tx.query<{ pilot_id: string }>('SELECT DISTINCT pilot_id FROM report_pending')).map((r) => r.pilot_id));
+      return await fn(tx, pending);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+  }
+
+  /**
    * The money of one programme three ways, as strings of cents: its committed total, the sum of
    * its pilots' commitments, and the sum of its ledger's commit movements. They must agree.
    */
