@@ -24,7 +24,7 @@ export function createDataSource(config: Pick<AppConfig, 'databaseUrl'>, applica
 }
 
 interface PgPool {
-  on(event: 'connect', listener: (client: { query(sql: string): Promise<unknown> } & Parameters<typeof prepareStatements>[0]) => void): void;
+  on(event: 'connect', listener: (client: Parameters<typeof prepareStatements>[0]) => void): void;
 }
 
 /**

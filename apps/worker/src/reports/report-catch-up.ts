@@ -27,12 +27,8 @@ export class ReportCatchUp extends PeriodicTask {
     return REPORT_CATCH_UP_MS;
   }
 
-  protected round(): Promise<number> {
-    return this.drain();
-  }
-
   /** Refreshes batches until fewer than a full one were pending; returns how many notes it took. */
-  async drain(): Promise<number> {
+  protected async round(): Promise<number> {
     let total = 0;
     try {
       for (;;) {
