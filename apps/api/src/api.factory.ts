@@ -1,4 +1,3 @@
-import { createServer, type IncomingMessage, type RequestListener } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -7,10 +6,10 @@ import { Logger, PinoLogger } from 'nestjs-pino';
 import { Logger as NestLogger } from '@nestjs/common';
 import { mountQueueDashboard } from './admin/queue-dashboard';
 import { ApiModule } from './app.module';
-import { correlationIdFor, CORRELATION_HEADER } from './http/correlation';
+import { apiServerFactory, requestIdFor } from './http/server';
 import { sendProblem } from './http/problem.filter';
 import { requestLogger } from './http/request-log';
-import { securityHeadersFor } from './http/security-headers';
+import { setResponseHeaders } from './http/security-headers';
 import { createValidationPipe } from './http/validation';
 import { endSpan, startRequestSpan, tracingEnabled, withSpan } from '@labgate/core';
 import type { Span } from '@opentelemetry/api';
@@ -25,9 +24,6 @@ const frameworkLogger = new NestLogger('HTTP');
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
-/** Longer than the usual load balancer's idle timeout (60 s), so the balancer closes first. */
-export const KEEP_ALIVE_TIMEOUT_MS = 72_000;
-
 /**
  * Builds the API application exactly as it runs in production; main.ts listens on it and the
  * end-to-end tests drive it in-process.
@@ -36,27 +32,13 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   const config = loadConfig();
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
-    genReqId: (req: IncomingMessage) => {
-      const id = correlationIdFor(req);
-      (req as { id?: string }).id = id;
-      return id;
-    },
+    genReqId: requestIdFor,
     // The client address (for the per-address limit and the logs) comes from X-Forwarded-For
     // only when TRUST_PROXY names the proxies in front; anyone can write that header.
     // (A number of hops is honoured by Fastify though its type omits it.)
     trustProxy: config.trustProxy as boolean | string,
-    // Slow clients (a body a byte a second, headers a line at a time) get 408 after
-    // REQUEST_TIMEOUT_MS, checked every second (Node's default check runs every 30 s). Idle
-    // keep-alive connections are kept KEEP_ALIVE_TIMEOUT_MS (Fastify's own default, which a
-    // server factory does not get): with Node's 5 s a proxy or client pool that reuses a
-    // connection idle for longer races the server's close and loses the request it sent.
-    serverFactory: (handler: RequestListener) => {
-      const timeout = config.requestTimeoutMs;
-      return createServer(
-        { requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: 1000, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS },
-        handler,
-      );
-    },
+    // Slow clients get 408 after REQUEST_TIMEOUT_MS; idle keep-alive connections outlive a balancer's.
+    serverFactory: apiServerFactory(config.requestTimeoutMs),
     // Errors of the HTTP parser (header block too large, malformed request line, timeout) as problem+json.
     clientErrorHandler,
     // Errors Fastify raises while routing (a path parameter over the length limit → 414, a bad
@@ -78,7 +60,7 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   // (sendProblem). The id reaches the outbox rows a command writes through the controllers
   // (@Work()), not through an async context.
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.headers(securityHeadersFor(request.url)).header(CORRELATION_HEADER, request.id);
+    setResponseHeaders(request, reply);
     logRequest(request, reply);
     if (!tracingEnabled()) return done();
     // With an OTLP endpoint configured: a server span, active for everything the request does.

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
+import { CORRELATION_HEADER } from './correlation';
 
 /**
  * Security headers, decided by helmet and computed once at start-up: helmet's headers do not
@@ -50,4 +52,9 @@ export function securityHeadersFor(url: string): Readonly<Record<string, string>
   if (url === '/docs' || url.startsWith('/docs/') || url.startsWith('/docs?') || url.startsWith('/admin/queues')) return THIRD_PARTY_PAGE_HEADERS;
   if (url === '/reports' || url.startsWith('/reports/') || url.startsWith('/reports?')) return PAGE_HEADERS;
   return API_HEADERS;
+}
+
+/** The headers every response carries from its start: the URL's security headers and the request's correlation id. */
+export function setResponseHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  void reply.headers(securityHeadersFor(request.url)).header(CORRELATION_HEADER, request.id);
 }
