@@ -12,9 +12,12 @@
  * FRAMEWORK_PATH=pilot or page measures `GET /v1/pilots/:id` or `GET /v1/pilots?limit=20`: 40 pilots
  * are proposed, and the reference serves the JSON the API answered for them from memory (as in
  * run.js, where the reads' target is that reference).
- * FRAMEWORK_NODE_FLAGS adds V8 flags to both sides. FRAMEWORK_PERF=<dir>: both start with
- * `--perf-basic-prof`, `perf record -g` samples each side through its first round, and the run
- * ends with the two compared per request (docs/profiles/perf-compare.js; the scripts stay in <dir>).
+ * FRAMEWORK_OBLIGED=1 adds a third side: bare NestJS doing what LabGate owes every request
+ * (reference-nest.ts, REFERENCE_OBLIGED), the floor of any API bound by the same contract.
+ * FRAMEWORK_NODE_FLAGS adds V8 flags to every side. FRAMEWORK_PERF=<dir>: every side starts with
+ * `--perf-basic-prof`, `perf record -g` samples each through its first round, and the run ends
+ * with LabGate compared per request with bare NestJS, or with the obliged reference when it ran
+ * (docs/profiles/perf-compare.js; the scripts stay in <dir>).
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -26,6 +29,9 @@ import { comparePerf, recordPerf } from './perf';
 import { cpuSeconds, HttpProcess } from '../support/processes';
 import { Cast, createCast, proposePilots, readRequests } from './seed';
 import { BenchStack } from './stack';
+
+/** The third side's name (FRAMEWORK_OBLIGED). */
+const OBLIGED = 'NestJS + obligations';
 
 /** The middle value, or the mean of the two middle ones (load.ts's percentile is nearest-rank). */
 function median(values: number[]): number {
@@ -72,16 +78,18 @@ async function main(): Promise<void> {
     const cast = await createCast(api);
     const { route, bodies } = await routeToMeasure(requested, api, cast);
     const nest = await stack.startNestReference(bodies, nodeFlags);
-    console.log(`LabGate pid ${app.pid}, bare NestJS pid ${nest.pid}`);
+    const obliged = process.env.FRAMEWORK_OBLIGED === '1' ? await stack.startObligedNestReference(bodies, nodeFlags) : undefined;
+    console.log(`LabGate pid ${app.pid}, bare NestJS pid ${nest.pid}${obliged ? `, ${OBLIGED} pid ${obliged.pid}` : ''}`);
     const requests = readRequests(cast, route);
     const sides: Array<[string, HttpProcess]> = [
       ['LabGate', app],
       ['bare NestJS', nest],
+      ...(obliged ? [[OBLIGED, obliged] as [string, HttpProcess]] : []),
     ];
     for (const [, proc] of sides) await closedLoop({ url: proc.url, connections: options.connections, requests, seconds: 2 });
     const results: Round[] = [];
     for (let round = 0; round < rounds; round++) {
-      // Each round starts with the side the previous one ended with: ABBA, so neither always goes first.
+      // Each round starts with the side the previous one ended with (AB BA, or ABC CBA), so none always goes first.
       const order = round % 2 === 0 ? sides : [...sides].reverse();
       for (const [side, proc] of order) {
         const perf = perfDir && round === 0 ? recordPerf(proc.pid, path.join(perfDir, `${side.replace(/\W+/g, '-')}.data`), seconds) : undefined;
@@ -91,7 +99,7 @@ async function main(): Promise<void> {
         if (perf) profiled.push({ side, script: await perf.finished(), usPerRequest });
         if (result.ok !== result.responses) throw new Error(`${side}: ${result.responses - result.ok} of ${result.responses} answers were not 2xx`);
         results.push({ side, rps: result.rps, usPerRequest });
-        console.log(`round ${round + 1} ${side.padEnd(12)} ${result.rps.toFixed(0).padStart(7)} req/s ${usPerRequest.toFixed(1).padStart(7)} µs/request`);
+        console.log(`round ${round + 1} ${side.padEnd(OBLIGED.length)} ${result.rps.toFixed(0).padStart(7)} req/s ${usPerRequest.toFixed(1).padStart(7)} µs/request`);
       }
     }
     console.log(`\n${route}, ${options.connections} connections, ${rounds} rounds of ${seconds} s: lowest / median`);
@@ -103,18 +111,23 @@ async function main(): Promise<void> {
     };
     const ours = summary('LabGate');
     const bare = summary('bare NestJS');
-    for (const [side, s] of [
-      ['LabGate', ours],
-      ['bare NestJS', bare],
-    ] as const) {
-      console.log(`${side.padEnd(12)} ${s.us[0]!.toFixed(1)} / ${s.us[1]!.toFixed(1)} µs per request; ${s.rps[0]!.toFixed(0)} / ${s.rps[1]!.toFixed(0)} req/s (highest / median)`);
+    for (const [side] of sides) {
+      const s = summary(side);
+      console.log(`${side.padEnd(OBLIGED.length)} ${s.us[0]!.toFixed(1)} / ${s.us[1]!.toFixed(1)} µs per request; ${s.rps[0]!.toFixed(0)} / ${s.rps[1]!.toFixed(0)} req/s (highest / median)`);
     }
-    console.log(
-      `LabGate / bare NestJS: CPU per request ${((bare.us[1]! / ours.us[1]!) * 100).toFixed(1)} % (medians), req/s ${((ours.rps[1]! / bare.rps[1]!) * 100).toFixed(1)} % (medians)`,
-    );
-    if (profiled.length === 2) {
-      const { command, table } = comparePerf(profiled[0]!, profiled[1]!, 30);
-      console.log(`\nperf, first round (${command}):`);
+    const ratio = (a: string, as: ReturnType<typeof summary>, b: string, bs: ReturnType<typeof summary>) =>
+      console.log(`${a} / ${b}: CPU per request ${((bs.us[1]! / as.us[1]!) * 100).toFixed(1)} % (medians), req/s ${((as.rps[1]! / bs.rps[1]!) * 100).toFixed(1)} % (medians)`);
+    ratio('LabGate', ours, 'bare NestJS', bare);
+    if (obliged) {
+      ratio(OBLIGED, summary(OBLIGED), 'bare NestJS', bare);
+      ratio('LabGate', ours, OBLIGED, summary(OBLIGED));
+    }
+    // LabGate against the reference closest to it: the obliged one when it ran.
+    const a = profiled.find((p) => p.side === 'LabGate');
+    const b = profiled.find((p) => p.side === (obliged ? OBLIGED : 'bare NestJS'));
+    if (a && b) {
+      const { command, table } = comparePerf(a, b, 30);
+      console.log(`\nperf, first round, LabGate against ${b.side} (${command}):`);
       console.log(table);
     }
   } finally {

@@ -168,6 +168,25 @@ async function measure(ctx: Context, server: HttpProcess, requests: PreparedRequ
 }
 
 /**
+ * A closed loop for the server's maximum right now, then an open loop at the bench's share of it.
+ * The maximum is measured just before: on two shared cores it drifts by a third from one minute to
+ * the next, and a share of a faster minute's maximum overloads a slower one from its first second.
+ */
+async function openLoopAtShare(
+  ctx: Context,
+  server: HttpProcess,
+  requests: PreparedRequest[],
+  name: string,
+): Promise<OpenLoopResult & { maxRps: number; maxSteal: number; steal: number }> {
+  const { options } = ctx;
+  const max = await measure(ctx, server, requests);
+  const rate = Math.max(1, Math.round(max.rps * options.openLoopShare));
+  progress(`reads: ${name} open loop at ${rate} req/s`);
+  const { result, steal } = await withSteal(() => openLoopApart({ url: server.url, requests, rate, seconds: options.seconds, connections: options.connections }));
+  return { ...result, maxRps: max.rps, maxSteal: max.steal, steal };
+}
+
+/**
  * Rounds per side of a comparison (measureAlternately): 2.5 s each in a full run. Even, so that
  * every side's mean place in the order is the same.
  */
@@ -217,15 +236,18 @@ async function reads(ctx: Context): Promise<void> {
   if (items !== 20) throw new Error(`the list page has ${items} items, expected 20`);
   const reference = await stack.startReference({ pilot, page });
   const nest = await stack.startNestReference({ pilot, page });
+  const obliged = await stack.startObligedNestReference({ pilot, page });
 
-  progress('framework: GET /health/live, LabGate, bare NestJS and bare Fastify in alternating rounds');
+  progress('framework: GET /health/live, LabGate, bare NestJS, bare Fastify and NestJS with the obligations in alternating rounds');
   const liveness = readRequests(cast, '/health/live');
-  const [frameworkApp, frameworkNest, frameworkFastify] = await measureAlternately(ctx, [
+  const [frameworkApp, frameworkNest, frameworkFastify, frameworkObliged] = await measureAlternately(ctx, [
     { server: stack.api!, requests: liveness },
     { server: nest, requests: liveness },
     { server: reference, requests: readRequests(cast, '/health') },
+    { server: obliged, requests: liveness },
   ]);
-  const framework = { app: frameworkApp!, nest: frameworkNest!, fastify: frameworkFastify! };
+  const framework = { app: frameworkApp!, nest: frameworkNest!, fastify: frameworkFastify!, obliged: frameworkObliged! };
+  await obliged.stop();
 
   const measured = [];
   for (const e of endpoints) {
@@ -237,7 +259,7 @@ async function reads(ctx: Context): Promise<void> {
     ]);
     measured.push({ ...e, app: app!, bareNest: bareNest!, bare: bare! });
   }
-  await Promise.all([reference.stop(), nest.stop()]);
+  await reference.stop();
   progress('reads: pgbench -S');
   const { result: pgS, steal: pgSSteal } = await withSteal(() => runPgbench(stack.pgbenchUrl, 'select-only', options.connections, options.seconds));
 
@@ -245,21 +267,26 @@ async function reads(ctx: Context): Promise<void> {
   // loop a minute earlier: on two shared cores the maximum drifts by a third from one minute to
   // the next, and 70 % of a faster minute's maximum overloads a slower one from its first second.
   const open: Array<OpenLoopResult & { maxRps: number; maxSteal: number; steal: number }> = [];
+  // The same measure of bare NestJS answering the JSON from memory: a control for what this
+  // minute of the host, with LabGate, its worker and Postgres idle beside it, does to a tail.
+  const control: Array<OpenLoopResult & { maxRps: number }> = [];
   for (const m of measured) {
     progress(`reads: ${m.name} closed loop again, for the open loop's rate`);
-    const max = await measure(ctx, stack.api!, m.requests);
-    const rate = Math.max(1, Math.round(max.rps * options.openLoopShare));
-    progress(`reads: ${m.name} open loop at ${rate} req/s`);
-    const { result, steal } = await withSteal(() => openLoopApart({ url: stack.api!.url, requests: m.requests, rate, seconds: options.seconds, connections: options.connections }));
-    open.push({ ...result, maxRps: max.rps, maxSteal: max.steal, steal });
+    open.push(await openLoopAtShare(ctx, stack.api!, m.requests, m.name));
+    progress(`reads: ${m.name}, the same on bare NestJS`);
+    control.push(await openLoopAtShare(ctx, nest, m.requests, `${m.name} on bare NestJS`));
   }
+  await nest.stop();
 
   report.section(`Framework: closed loop, ${options.connections} connections, ${options.seconds} s`);
   report.info('GET /health/live (LabGate)', describe(framework.app));
   report.info('  bare NestJS on Fastify, one constant route', describe(framework.nest));
   report.info('  bare Fastify, one constant route', describe(framework.fastify));
+  report.info('  bare NestJS with what LabGate owes every request', describe(framework.obliged));
   report.check('  LabGate liveness / bare NestJS', fmt.pct(framework.app.rps / framework.nest.rps), '>= 90 %', framework.app.rps / framework.nest.rps >= 0.9);
   report.info('  bare NestJS / bare Fastify', fmt.pct(framework.nest.rps / framework.fastify.rps));
+  report.info('  NestJS with the obligations / bare NestJS', fmt.pct(framework.obliged.rps / framework.nest.rps));
+  report.info('  LabGate liveness / NestJS with the obligations', fmt.pct(framework.app.rps / framework.obliged.rps));
 
   report.section(`Reads: closed loop, ${options.connections} connections, ${options.seconds} s`);
   report.info('pgbench -S (select-only)', `${fmt.rate(pgS.tps, 'tps')}${stealNote(pgSSteal)}`);
@@ -283,10 +310,19 @@ async function reads(ctx: Context): Promise<void> {
       `    p50, max; generator lag p99${clean ? '' : '; failures'}`,
       `${fmt.ms(o.p50)}, ${fmt.ms(o.max)}; ${fmt.ms(o.lagP99)}${stealNote(o.steal)}${clean ? '' : `; ${o.non2xx} non-2xx, ${o.errors} errors`}`,
     );
+    const c = control[i]!;
+    report.info(
+      `  bare NestJS from memory, p99 open loop at ${options.openLoopShare * 100} % of its ${fmt.rate(c.maxRps)}`,
+      `${fmt.ms(c.p99)} (p50 ${fmt.ms(c.p50)}, max ${fmt.ms(c.max)})${c.non2xx + c.errors === 0 ? '' : `; ${c.non2xx} non-2xx, ${c.errors} errors`}`,
+    );
   });
   report.note(
     'Host steal: the share of the machine\'s CPU time (both cores, /proc/stat) the hypervisor gave to other guests during a run, ' +
       'shown from 1 %. A run with a high share measured the neighbours as much as the server; compare ratios from runs without it.',
+  );
+  report.note(
+    'NestJS with the obligations: the bare NestJS app doing, with LabGate\'s own code, what the API owes every request whatever ' +
+      'its route (security headers, X-Request-Id, the hostile-input check, the HTTP server\'s timeouts): the floor of any API bound by that contract.',
   );
   report.note(
     `Open loop: requests on a fixed schedule over ${options.connections} pre-opened connections (wrk2-style), latency counted from ` +

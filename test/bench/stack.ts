@@ -39,6 +39,8 @@ export class BenchStack {
   worker?: AppProcess;
   reference?: HttpProcess;
   nestReference?: HttpProcess;
+  /** The bare NestJS reference doing what LabGate owes every request (reference-nest.ts, REFERENCE_OBLIGED). */
+  obligedNestReference?: HttpProcess;
   private workers = 0;
   private redis?: Redis;
   private readonly tmp = mkdtempSync(path.join(tmpdir(), 'labgate-bench-'));
@@ -105,11 +107,21 @@ export class BenchStack {
 
   /** The bare NestJS-on-Fastify reference: a constant /health/live and the same two reads, with the API's V8 flags. */
   async startNestReference(bodies: { pilot: unknown; page: unknown }, extraNodeFlags: readonly string[] = []): Promise<HttpProcess> {
-    this.nestReference = await startHttpProcess(NEST_REFERENCE_ENTRY, `bench-${this.run}-reference-nest`, '/health/live', {}, (port) => [String(port), this.bodiesFile(bodies)], [
+    this.nestReference = await this.startNest('reference-nest', {}, bodies, extraNodeFlags);
+    return this.nestReference;
+  }
+
+  /** The same, with LabGate's per-request obligations (security headers, correlation id, input check, server timeouts). */
+  async startObligedNestReference(bodies: { pilot: unknown; page: unknown }, extraNodeFlags: readonly string[] = []): Promise<HttpProcess> {
+    this.obligedNestReference = await this.startNest('reference-nest-obliged', { REFERENCE_OBLIGED: '1' }, bodies, extraNodeFlags);
+    return this.obligedNestReference;
+  }
+
+  private startNest(name: string, env: NodeJS.ProcessEnv, bodies: { pilot: unknown; page: unknown }, extraNodeFlags: readonly string[]): Promise<HttpProcess> {
+    return startHttpProcess(NEST_REFERENCE_ENTRY, `bench-${this.run}-${name}`, '/health/live', env, (port) => [String(port), this.bodiesFile(bodies)], [
       ...API_NODE_FLAGS,
       ...extraNodeFlags,
     ]);
-    return this.nestReference;
   }
 
   private bodiesFile(bodies: { pilot: unknown; page: unknown }): string {
@@ -156,7 +168,7 @@ export class BenchStack {
       }
     };
     await Promise.all(
-      [this.api, this.worker, this.reference, this.nestReference].filter((p): p is AppProcess => p !== undefined).map((p) => attempt(`stopping ${p.name}`, () => p.stop('SIGTERM', 5_000))),
+      [this.api, this.worker, this.reference, this.nestReference, this.obligedNestReference].filter((p): p is AppProcess => p !== undefined).map((p) => attempt(`stopping ${p.name}`, () => p.stop('SIGTERM', 5_000))),
     );
     await attempt('closing the pool', () => this.db.end());
     this.redis?.disconnect();

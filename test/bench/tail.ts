@@ -4,6 +4,9 @@
  * 10 s open loops at 70 % of it (TAIL_SHARE=0.5 for 50 %), each printed with p50, p99, max, the
  * generator's own lag and the API's CPU and context switches per request.
  * TAIL_ROUTE=list measures the list page (`GET /v1/pilots?limit=20`) instead of the read by id.
+ * TAIL_TARGET=nest runs the same loops against the bare NestJS reference (reference-nest.ts)
+ * answering the API's JSON for that route from memory, with the API, its worker and Postgres
+ * idle beside it: a control for what the host's scheduling alone does to a tail.
  * TAIL_NODE_FLAGS adds V8 flags to the API (`--trace-gc` writes its collections to its log).
  * TAIL_HEAP_PROFILE=<file> writes a sampling heap profile of the API's allocations over the whole
  * run there (heap-profile.ts; summarised by docs/profiles/analyze-heapprofile.js); with
@@ -20,10 +23,10 @@ import path from 'node:path';
 import { ApiClient } from './api';
 import { closedLoop, openLoopApart } from './load';
 import { readOptions } from './options';
-import { createCast, proposePilots, readRequests } from './seed';
+import { Cast, createCast, proposePilots, readRequests } from './seed';
 import { comparePerf, recordPerf } from './perf';
 import { BenchStack } from './stack';
-import { cpuSeconds, DIST_ROOT, sleep, withSteal } from '../support/processes';
+import { cpuSeconds, DIST_ROOT, HttpProcess, sleep, withSteal } from '../support/processes';
 
 /** Context switches (voluntary and not) of a process so far: each is a wake-up or a preemption. */
 function contextSwitches(pid: number): number {
@@ -49,6 +52,14 @@ function slowWindows(latencies: Float64Array, intervalMs: number): string {
   return [...windows].map(([at, w]) => `${(at / 1000).toFixed(1)} s: ${w.count} (≤ ${w.max.toFixed(0)} ms)`).join(', ');
 }
 
+/** The bare NestJS reference, serving what the API answered a lead for `route`. */
+async function startNest(stack: BenchStack, url: string, cast: Cast, route: string, list: boolean): Promise<HttpProcess> {
+  const answer = await fetch(new URL(route, url), { headers: { authorization: `Bearer ${cast.leads[0]!.token}` } });
+  if (!answer.ok) throw new Error(`GET ${route}: ${answer.status}`);
+  const body: unknown = await answer.json();
+  return stack.startNestReference(list ? { pilot: {}, page: body } : { pilot: body, page: {} });
+}
+
 async function main(): Promise<void> {
   const options = readOptions();
   const stack = BenchStack.create(options);
@@ -72,7 +83,11 @@ async function main(): Promise<void> {
     const api = new ApiClient(app.url, stack.adminToken);
     const cast = await createCast(api);
     const pilots = await proposePilots(api, cast, 200);
-    const requests = readRequests(cast, process.env.TAIL_ROUTE === 'list' ? '/v1/pilots?limit=20' : `/v1/pilots/${pilots[100]!.id}`);
+    const list = process.env.TAIL_ROUTE === 'list';
+    const route = list ? '/v1/pilots?limit=20' : `/v1/pilots/${pilots[100]!.id}`;
+    const requests = readRequests(cast, route);
+    const target = process.env.TAIL_TARGET === 'nest' ? await startNest(stack, app.url, cast, route, list) : app;
+    if (target !== app) console.log(`target: the bare NestJS reference, answering ${route} from memory`);
     // What the API spent per request during a run: a process woken for every request (an open
     // loop at a low rate) spends more per request than one that finds several waiting.
     const profiled: Array<{ script: string; usPerRequest: number }> = [];
@@ -81,25 +96,25 @@ async function main(): Promise<void> {
       perfName?: string,
       seconds = 0,
     ): Promise<R & { cpuUs: number; switches: number; steal: number }> => {
-      const perf = perfDir && perfName ? recordPerf(app.pid, path.join(perfDir, `${perfName}.data`), seconds) : undefined;
-      const cpu = cpuSeconds(app.pid);
-      const switches = contextSwitches(app.pid);
+      const perf = perfDir && perfName ? recordPerf(target.pid, path.join(perfDir, `${perfName}.data`), seconds) : undefined;
+      const cpu = cpuSeconds(target.pid);
+      const switches = contextSwitches(target.pid);
       const { result, steal } = await withSteal(run);
-      const cpuUs = ((cpuSeconds(app.pid) - cpu) * 1e6) / result.responses;
+      const cpuUs = ((cpuSeconds(target.pid) - cpu) * 1e6) / result.responses;
       if (perf) profiled.unshift({ script: await perf.finished(), usPerRequest: cpuUs });
-      return { ...result, cpuUs, switches: (contextSwitches(app.pid) - switches) / result.responses, steal };
+      return { ...result, cpuUs, switches: (contextSwitches(target.pid) - switches) / result.responses, steal };
     };
     const cost = (r: { cpuUs: number; switches: number; steal: number }) =>
       `API CPU ${Math.round(r.cpuUs)} µs and ${r.switches.toFixed(2)} context switches per request; host steal ${(r.steal * 100).toFixed(1)} %`;
-    await closedLoop({ url: app.url, connections: options.connections, requests, seconds: 3 });
-    const max = await perRequest(() => closedLoop({ url: app.url, connections: options.connections, requests, seconds: 5 }), 'closed', 5);
+    await closedLoop({ url: target.url, connections: options.connections, requests, seconds: 3 });
+    const max = await perRequest(() => closedLoop({ url: target.url, connections: options.connections, requests, seconds: 5 }), 'closed', 5);
     console.log(`closed loop: ${Math.round(max.rps)} req/s, ${cost(max)}`);
     const share = process.env.TAIL_SHARE ? Number(process.env.TAIL_SHARE) : options.openLoopShare;
     if (!(share > 0 && share <= 1)) throw new Error(`TAIL_SHARE must be a share of the closed loop's rate, in (0, 1]: ${process.env.TAIL_SHARE}`);
     const rate = Math.round(max.rps * share);
     for (let i = 0; i < 3; i++) {
       const startedAt = Date.now();
-      const o = await perRequest(() => openLoopApart({ url: app.url, requests, rate, seconds: 10, connections: options.connections }), i === 0 ? 'open' : undefined, 10);
+      const o = await perRequest(() => openLoopApart({ url: target.url, requests, rate, seconds: 10, connections: options.connections }), i === 0 ? 'open' : undefined, 10);
       const ms = (x: number) => `${x.toFixed(1)} ms`;
       console.log(`open loop from ${new Date(startedAt).toISOString()} at ${rate} req/s: p50 ${ms(o.p50)}, p99 ${ms(o.p99)}, max ${ms(o.max)}, generator lag p99 ${ms(o.lagP99)}, failures ${o.non2xx + o.errors}; ${cost(o)}`);
       const slow = slowWindows(o.latencies, o.intervalMs);
