@@ -185,7 +185,7 @@ export function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
         rps: ok / elapsedS,
         p50: percentile(measured, 0.5),
         p99: percentile(measured, 0.99),
-        max: measured.length ? Math.max(...measured) : Number.NaN,
+        max: highest(measured),
         statusCodes,
         lagP99: percentile(lags.subarray(0, sent), 0.99),
         latencies,
@@ -421,6 +421,16 @@ class Connection {
     this.events.answered(i, status);
     this.events.free(this);
   }
+}
+
+/**
+ * The highest of `values`, NaN for none. Not Math.max(...values): spread into arguments, the
+ * 139,000 latencies of a 10 s open loop at 13,900 req/s overflow the call stack.
+ */
+export function highest(values: ArrayLike<number>): number {
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) if (values[i]! > max) max = values[i]!;
+  return values.length === 0 ? Number.NaN : max;
 }
 
 /** Nearest-rank percentile (q in 0..1) of unsorted values; NaN for none. */

@@ -20,7 +20,7 @@ import { ok, type LabGateClient } from '@labgate/client';
 import { performance } from 'node:perf_hooks';
 import { JobName } from '@labgate/queue';
 import { ApiClient, mapLimit } from './api';
-import { closedLoop, LoadResult, openLoopApart, OpenLoopResult, percentile, PreparedRequest } from './load';
+import { closedLoop, highest, LoadResult, openLoopApart, OpenLoopResult, percentile, PreparedRequest } from './load';
 import { BenchOptions, machineFacts, readOptions } from './options';
 import { initPgbench, runPgbench } from './pgbench';
 import { assertRunning, cpuSeconds, HttpProcess, pollFor, residentMemory, sleep, withSteal } from '../support/processes';
@@ -468,8 +468,8 @@ async function queue(ctx: Context, reviews: SeatedReview[]): Promise<void> {
     '< 500 ms, >= 100 decided',
     p95 < 500 && sql.length >= 100,
   );
-  report.info('  p50, max (SQL)', `${fmt.ms(percentile(sql, 0.5))}, ${fmt.ms(Math.max(...sql))}`);
-  report.info('  last 201 to decision visible: p50, p95, max', `${fmt.ms(percentile(client, 0.5))}, ${fmt.ms(percentile(client, 0.95))}, ${fmt.ms(Math.max(...client))}`);
+  report.info('  p50, max (SQL)', `${fmt.ms(percentile(sql, 0.5))}, ${fmt.ms(highest(sql))}`);
+  report.info('  last 201 to decision visible: p50, p95, max', `${fmt.ms(percentile(client, 0.5))}, ${fmt.ms(percentile(client, 0.95))}, ${fmt.ms(highest(client))}`);
   report.note(
     'Last vote to decision (SQL) is gate_reviews.decided_at minus the latest votes.created_at of the review. Both are now(), i.e. ' +
       'transaction start times: a tally that waited on the review lock while the last vote committed is dated before that commit, ' +

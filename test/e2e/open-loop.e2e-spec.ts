@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AnswerReader, openLoopApart } from '../bench/load';
+import { AnswerReader, highest, openLoopApart } from '../bench/load';
 
 /**
  * The bench's open-loop generator (test/bench/load.ts), which reads answers from its own buffer
@@ -8,6 +8,15 @@ import { AnswerReader, openLoopApart } from '../bench/load';
  * arrives whole, in pieces or chunked.
  */
 describe('open-loop generator', () => {
+  it("finds the highest of a fast loop's latencies, as many as Math.max(...values) overflows the stack on", () => {
+    const latencies = Float64Array.from({ length: 500_000 }, (_, i) => (i * 7919) % 100_003);
+    latencies[123_456] = 250_000.5;
+    expect(() => Math.max(...latencies)).toThrow(RangeError);
+    expect(highest(latencies)).toBe(250_000.5);
+    expect(highest([-3, -1, -2])).toBe(-1);
+    expect(highest([])).toBeNaN();
+  });
+
   describe('AnswerReader', () => {
     const head = (status: number, ...lines: string[]) => Buffer.from(`HTTP/1.1 ${status} X\r\n${lines.join('\r\n')}\r\n\r\n`, 'latin1');
     /** What feeding each piece in turn returned, each piece overwritten after its call as the generator's buffer is. */
