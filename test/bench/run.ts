@@ -313,7 +313,7 @@ async function reads(ctx: Context): Promise<void> {
     const c = control[i]!;
     report.info(
       `  bare NestJS from memory, p99 open loop at ${options.openLoopShare * 100} % of its ${fmt.rate(c.maxRps)}`,
-      `${fmt.ms(c.p99)} (p50 ${fmt.ms(c.p50)}, max ${fmt.ms(c.max)})${c.non2xx + c.errors === 0 ? '' : `; ${c.non2xx} non-2xx, ${c.errors} errors`}`,
+      `${fmt.ms(c.p99)} (p50 ${fmt.ms(c.p50)}, max ${fmt.ms(c.max)}; generator lag p99 ${fmt.ms(c.lagP99)})${c.non2xx + c.errors === 0 ? '' : `; ${c.non2xx} non-2xx, ${c.errors} errors`}`,
     );
   });
   report.note(
