@@ -12,7 +12,7 @@ import { FAMILY_TOUCH } from './1763777900000-ReportRefreshByFamily';
  * rollup cells of a hundred new pilots of one programme are a handful of rows, not a hundred).
  *
  * Who catches up:
- * - the worker, every REPORT_CATCH_UP_INTERVAL_MS, in batches;
+ * - the worker, every REPORT_CATCH_UP_MS (ReportCatchUp), in batches;
  * - every report, before it takes its snapshot, and for all pending pilots: a report therefore
  *   counts every write that was committed before it was asked for, as before, whether the worker
  *   runs or not.

@@ -109,18 +109,18 @@ async function main(): Promise<void> {
       const rps = mine.map((r) => r.rps);
       return { us: [Math.min(...us), median(us)], rps: [Math.max(...rps), median(rps)] };
     };
-    const ours = summary('LabGate');
-    const bare = summary('bare NestJS');
     for (const [side] of sides) {
       const s = summary(side);
       console.log(`${side.padEnd(OBLIGED.length)} ${s.us[0]!.toFixed(1)} / ${s.us[1]!.toFixed(1)} µs per request; ${s.rps[0]!.toFixed(0)} / ${s.rps[1]!.toFixed(0)} req/s (highest / median)`);
     }
-    const ratio = (a: string, as: ReturnType<typeof summary>, b: string, bs: ReturnType<typeof summary>) =>
-      console.log(`${a} / ${b}: CPU per request ${((bs.us[1]! / as.us[1]!) * 100).toFixed(1)} % (medians), req/s ${((as.rps[1]! / bs.rps[1]!) * 100).toFixed(1)} % (medians)`);
-    ratio('LabGate', ours, 'bare NestJS', bare);
+    const ratio = (a: string, b: string) => {
+      const [x, y] = [summary(a), summary(b)];
+      console.log(`${a} / ${b}: CPU per request ${((y.us[1]! / x.us[1]!) * 100).toFixed(1)} % (medians), req/s ${((x.rps[1]! / y.rps[1]!) * 100).toFixed(1)} % (medians)`);
+    };
+    ratio('LabGate', 'bare NestJS');
     if (obliged) {
-      ratio(OBLIGED, summary(OBLIGED), 'bare NestJS', bare);
-      ratio('LabGate', ours, OBLIGED, summary(OBLIGED));
+      ratio(OBLIGED, 'bare NestJS');
+      ratio('LabGate', OBLIGED);
     }
     // LabGate against the reference closest to it: the obliged one when it ran.
     const a = profiled.find((p) => p.side === 'LabGate');

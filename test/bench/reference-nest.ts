@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   const port = Number(portArg);
   if (!Number.isInteger(port) || !bodiesPath) throw new Error('usage: reference-nest <port> <bodies.json>');
   const obliged = process.env.REFERENCE_OBLIGED === '1';
-  const adapter = obliged ? new FastifyAdapter({ genReqId: requestIdFor, serverFactory: apiServerFactory(30_000) }) : new FastifyAdapter();
+  const adapter = obliged ? new FastifyAdapter({ genReqId: requestIdFor, serverFactory: apiServerFactory(30_000 /* REQUEST_TIMEOUT_MS's default */) }) : new FastifyAdapter();
   const app = await NestFactory.create<NestFastifyApplication>(ReferenceModule, adapter, { logger: false });
   if (obliged) {
     const fastify = app.getHttpAdapter().getInstance();

@@ -2,7 +2,7 @@
  * The open-loop tail of `GET /v1/pilots/:id` in isolation: the API (and the worker, unless
  * TAIL_WORKER=0) on a throwaway database, a closed loop to find the maximum rate, then three
  * 10 s open loops at 70 % of it (TAIL_SHARE=0.5 for 50 %), each printed with p50, p99, max, the
- * generator's own lag and the API's CPU and context switches per request.
+ * generator's own lag and the server's CPU and context switches per request.
  * TAIL_ROUTE=list measures the list page (`GET /v1/pilots?limit=20`) instead of the read by id.
  * TAIL_TARGET=nest runs the same loops against the bare NestJS reference (reference-nest.ts)
  * answering the API's JSON for that route from memory, with the API, its worker and Postgres
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
       return { ...result, cpuUs, switches: (contextSwitches(target.pid) - switches) / result.responses, steal };
     };
     const cost = (r: { cpuUs: number; switches: number; steal: number }) =>
-      `API CPU ${Math.round(r.cpuUs)} µs and ${r.switches.toFixed(2)} context switches per request; host steal ${(r.steal * 100).toFixed(1)} %`;
+      `server CPU ${Math.round(r.cpuUs)} µs and ${r.switches.toFixed(2)} context switches per request; host steal ${(r.steal * 100).toFixed(1)} %`;
     await closedLoop({ url: target.url, connections: options.connections, requests, seconds: 3 });
     const max = await perRequest(() => closedLoop({ url: target.url, connections: options.connections, requests, seconds: 5 }), 'closed', 5);
     console.log(`closed loop: ${Math.round(max.rps)} req/s, ${cost(max)}`);
