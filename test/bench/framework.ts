@@ -26,7 +26,7 @@ import { ApiClient } from './api';
 import { closedLoop } from './load';
 import { readOptions } from './options';
 import { comparePerf, recordPerf } from './perf';
-import { cpuSeconds, HttpProcess } from '../support/processes';
+import { cpuSeconds, HttpProcess, withSteal } from '../support/processes';
 import { Cast, createCast, proposePilots, readRequests } from './seed';
 import { BenchStack } from './stack';
 
@@ -94,12 +94,12 @@ async function main(): Promise<void> {
       for (const [side, proc] of order) {
         const perf = perfDir && round === 0 ? recordPerf(proc.pid, path.join(perfDir, `${side.replace(/\W+/g, '-')}.data`), seconds) : undefined;
         const before = cpuSeconds(proc.pid);
-        const result = await closedLoop({ url: proc.url, connections: options.connections, requests, seconds });
+        const { result, busy } = await withSteal(() => closedLoop({ url: proc.url, connections: options.connections, requests, seconds }));
         const usPerRequest = ((cpuSeconds(proc.pid) - before) * 1e6) / result.responses;
         if (perf) profiled.push({ side, script: await perf.finished(), usPerRequest });
         if (result.ok !== result.responses) throw new Error(`${side}: ${result.responses - result.ok} of ${result.responses} answers were not 2xx`);
         results.push({ side, rps: result.rps, usPerRequest });
-        console.log(`round ${round + 1} ${side.padEnd(OBLIGED.length)} ${result.rps.toFixed(0).padStart(7)} req/s ${usPerRequest.toFixed(1).padStart(7)} µs/request`);
+        console.log(`round ${round + 1} ${side.padEnd(OBLIGED.length)} ${result.rps.toFixed(0).padStart(7)} req/s ${usPerRequest.toFixed(1).padStart(7)} µs/request, machine busy ${(busy * 100).toFixed(0).padStart(3)} %`);
       }
     }
     console.log(`\n${route}, ${options.connections} connections, ${rounds} rounds of ${seconds} s: lowest / median`);

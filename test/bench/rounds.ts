@@ -1,7 +1,10 @@
 import type { LoadResult } from './load';
 
-/** A load result, the CPU its server used meanwhile (a share of one core) and the host's steal share. */
-export type Measured = LoadResult & { cpu: number; steal: number };
+/**
+ * A load result, the CPU its server used meanwhile (a share of one core), the host's steal share
+ * and the share of the machine's CPU time (all cores) its processes kept busy.
+ */
+export type Measured = LoadResult & { cpu: number; steal: number; busy: number };
 
 /**
  * Which side runs in each of `rounds` rounds over `sides` servers: forwards, then backwards, and so
@@ -19,7 +22,7 @@ export function alternatingOrder(sides: number, rounds: number): number[] {
 
 /**
  * One side's rounds as one measure: answers, failures and seconds summed, so its rate is its 2xx
- * answers over its own running time; its server's CPU and the host's steal weighted by each
+ * answers over its own running time; its server's CPU, the host's steal and busy shares weighted by each
  * round's length; the median round's p50, and the highest p99 and maximum of any round.
  */
 export function combineRounds(rounds: readonly Measured[]): Measured {
@@ -44,5 +47,6 @@ export function combineRounds(rounds: readonly Measured[]): Measured {
     statusCodes,
     cpu: sum((r) => r.cpu * r.seconds) / seconds,
     steal: sum((r) => r.steal * r.seconds) / seconds,
+    busy: sum((r) => r.busy * r.seconds) / seconds,
   };
 }

@@ -144,7 +144,7 @@ function describe(r: Measured): string {
     .filter(([code]) => !code.startsWith('2'))
     .map(([code, n]) => `${fmt.count(n)} × ${code}`);
   const failures = r.non2xx + r.errors > 0 ? `, ${codes.join(', ') || `${fmt.count(r.non2xx)} non-2xx`}, ${fmt.count(r.errors)} errors` : '';
-  return `${fmt.rate(r.rps)}, p99 ${fmt.ms(r.p99)}, server CPU ${fmt.pct(r.cpu)}${stealNote(r.steal)}${failures}`;
+  return `${fmt.rate(r.rps)}, p99 ${fmt.ms(r.p99)}, server CPU ${fmt.pct(r.cpu)}, machine busy ${fmt.pct(r.busy)}${stealNote(r.steal)}${failures}`;
 }
 
 /**
@@ -154,10 +154,10 @@ function describe(r: Measured): string {
 async function withCpu(server: HttpProcess, run: () => Promise<LoadResult>): Promise<Measured> {
   assertRunning(server);
   const cpuBefore = cpuSeconds(server.pid);
-  const { result, steal } = await withSteal(run);
+  const { result, steal, busy } = await withSteal(run);
   // A server that died mid-run leaves only connection errors behind; say so instead.
   assertRunning(server);
-  return { ...result, cpu: (cpuSeconds(server.pid) - cpuBefore) / result.seconds, steal };
+  return { ...result, cpu: (cpuSeconds(server.pid) - cpuBefore) / result.seconds, steal, busy };
 }
 
 /** Warm-up, then the measured run, of the same requests for BENCH_SECONDS. */
@@ -319,6 +319,11 @@ async function reads(ctx: Context): Promise<void> {
   report.note(
     'Host steal: the share of the machine\'s CPU time (both cores, /proc/stat) the hypervisor gave to other guests during a run, ' +
       'shown from 1 %. A run with a high share measured the neighbours as much as the server; compare ratios from runs without it.',
+  );
+  report.note(
+    'Machine busy: the share of both cores that the server, the load generator, Postgres and everything else on this guest used during ' +
+      'a side\'s rounds. A side far below 100 % waited (round trips, wake-ups) rather than ran out of CPU: its rate is bound by latency ' +
+      'at this many connections, not by what a request costs.',
   );
   report.note(
     'NestJS with the obligations: the bare NestJS app doing, with LabGate\'s own code, what the API owes every request whatever ' +

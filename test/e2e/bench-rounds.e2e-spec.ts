@@ -15,6 +15,7 @@ describe('bench rounds', () => {
     statusCodes: { '200': 1000 },
     cpu: 0.5,
     steal: 0,
+    busy: 0.5,
     ...over,
   });
 
@@ -39,11 +40,11 @@ describe('bench rounds', () => {
     expect(() => combineRounds([])).toThrow('no rounds');
   });
 
-  it('sums answers and seconds, weights CPU and steal by time, and keeps the worst tail', () => {
+  it('sums answers and seconds, weights CPU, steal and busy shares by time, and keeps the worst tail', () => {
     const combined = combineRounds([
-      round({ ok: 1000, responses: 1002, non2xx: 2, seconds: 2, p50: 1, p99: 4, max: 8, cpu: 0.9, steal: 0, statusCodes: { '200': 1000, '503': 2 } }),
-      round({ ok: 600, responses: 601, errors: 3, non2xx: 1, seconds: 2, p50: 3, p99: 12, max: 30, cpu: 0.5, steal: 0.1, statusCodes: { '200': 600, '404': 1 } }),
-      round({ ok: 400, responses: 400, seconds: 1, p50: 2, p99: 6, max: 7, cpu: 0.2, steal: 0.05, statusCodes: { '200': 400 } }),
+      round({ ok: 1000, responses: 1002, non2xx: 2, seconds: 2, p50: 1, p99: 4, max: 8, cpu: 0.9, steal: 0, busy: 0.8, statusCodes: { '200': 1000, '503': 2 } }),
+      round({ ok: 600, responses: 601, errors: 3, non2xx: 1, seconds: 2, p50: 3, p99: 12, max: 30, cpu: 0.5, steal: 0.1, busy: 0.6, statusCodes: { '200': 600, '404': 1 } }),
+      round({ ok: 400, responses: 400, seconds: 1, p50: 2, p99: 6, max: 7, cpu: 0.2, steal: 0.05, busy: 0.3, statusCodes: { '200': 400 } }),
     ]);
     expect(combined).toEqual({
       responses: 2003,
@@ -58,6 +59,7 @@ describe('bench rounds', () => {
       statusCodes: { '200': 2000, '503': 2, '404': 1 },
       cpu: (0.9 * 2 + 0.5 * 2 + 0.2 * 1) / 5,
       steal: (0.1 * 2 + 0.05 * 1) / 5,
+      busy: (0.8 * 2 + 0.6 * 2 + 0.3 * 1) / 5,
     });
   });
 

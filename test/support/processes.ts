@@ -161,23 +161,29 @@ export function cpuSeconds(pid: number): number {
 
 /**
  * The machine's CPU time so far, all cores, in ticks: the time the hypervisor gave to other guests
- * while this one wanted to run (steal), and the total. On a shared host a run whose steal share is
- * high measured the neighbours as much as the server.
+ * while this one wanted to run (steal), the time no process wanted a core (idle and I/O wait), and
+ * the total. On a shared host a run whose steal share is high measured the neighbours as much as
+ * the server; a closed loop that leaves the machine idle is bound by waiting, not by CPU.
  */
-function machineTicks(): { steal: number; total: number } {
+function machineTicks(): { steal: number; idle: number; total: number } {
   const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
   // "cpu  user nice system idle iowait irq softirq steal guest guest_nice"; guest time is already in user.
   const fields = cpu.trim().split(/\s+/).slice(1, 9).map(Number);
-  return { steal: fields[7] ?? 0, total: fields.reduce((a, b) => a + b, 0) };
+  return { steal: fields[7] ?? 0, idle: (fields[3] ?? 0) + (fields[4] ?? 0), total: fields.reduce((a, b) => a + b, 0) };
 }
 
-/** Runs `run` and says what share of the machine's CPU time the hypervisor stole meanwhile (machineTicks). */
-export async function withSteal<R>(run: () => Promise<R>): Promise<{ result: R; steal: number }> {
+/**
+ * Runs `run` and says what share of the machine's CPU time (both cores) the hypervisor stole
+ * meanwhile and what share this guest's processes kept busy (neither idle nor stolen).
+ */
+export async function withSteal<R>(run: () => Promise<R>): Promise<{ result: R; steal: number; busy: number }> {
   const before = machineTicks();
   const result = await run();
   const after = machineTicks();
   const total = after.total - before.total;
-  return { result, steal: total > 0 ? (after.steal - before.steal) / total : 0 };
+  if (total <= 0) return { result, steal: 0, busy: 0 };
+  const steal = (after.steal - before.steal) / total;
+  return { result, steal, busy: 1 - steal - (after.idle - before.idle) / total };
 }
 
 /** Polls `probe` every `pollMs` until it gives a value (anything but undefined or false); throws after `timeoutMs`. */
