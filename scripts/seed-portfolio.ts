@@ -194,11 +194,11 @@ async function seedChunk(client: PoolClient, c: SeedCast & { from: number; count
             opened, outcome, 'Seeded decision.', 'tally', decided
        FROM seed_reviews r`,
   );
-  // Seats and their votes: the lead agency, the funding seat, then experts.
+  // Seats and their votes: the lead agency, the funding seat when the review asked for money, then experts.
   await client.query(
     `CREATE TEMP TABLE seed_seats ON COMMIT DROP AS
      SELECT gen_random_uuid() AS assignment_id, r.review_id, r.pilot_id, r.outcome, r.gate, r.opened, r.decided,
-            CASE s WHEN 1 THEN p.lead_agency WHEN 2 THEN 'funding' ELSE 'EXPERT-' || s END AS seat,
+            CASE WHEN s = 1 THEN p.lead_agency WHEN s = 2 AND r.tranche > 0 THEN 'funding' ELSE 'EXPERT-' || s END AS seat,
             ($1::uuid[])[1 + (abs(hashtext(r.review_id::text)) + s) % cardinality($1::uuid[])] AS reviewer_id
        FROM seed_reviews r JOIN plan p ON p.id = r.pilot_id, generate_series(1, $2::int) s`,
     [c.reviewers, c.seats],

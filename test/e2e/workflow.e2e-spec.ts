@@ -92,6 +92,29 @@ describe('queued review workflow (API + worker + Postgres + Redis)', () => {
     expect(reviews.map((r: { gate: string; status: string }) => `${r.gate}:${r.status}`)).toEqual(['fund:decided', 'test:decided', 'accelerate:decided']);
   });
 
+  it('seats a funder whenever a submission asks for money, at any gate, and none when it asks for nothing (DESIGN §2)', async () => {
+    const pilot = await proposePilot(api, cast, { personalData: false, dpiaRef: undefined });
+    const before = await programme();
+
+    // fund with no tranche: no funding seat, and the go commits nothing.
+    const fund = await seated(api, cast, await submit(api, cast, pilot.id, 0));
+    expect(fund.seats.map((s) => s.seat)).toEqual([cast.leadAgency, cast.partnerAgency]);
+    await voteAll(api, cast, fund, () => ({ recommendation: 'fund' }));
+    expect((await settled(api, cast, fund.id)).decision!.outcome).toBe('fund');
+    expect(await pilotOf(pilot.id)).toEqual(expect.objectContaining({ stage: 'funded', committedCents: 0 }));
+    expect((await programme()).committedCents).toBe(before.committedCents);
+
+    // test with a tranche: the funding seat, held by the programme's owner, and the go commits it.
+    const test = await seated(api, cast, await submit(api, cast, pilot.id, 1_500_000, 6));
+    expect(test.gate).toBe('test');
+    expect(test.seats.map((s) => s.seat)).toEqual([cast.leadAgency, cast.partnerAgency, 'funding']);
+    expect(test.seats.find((s) => s.seat === 'funding')!.reviewerId).toBe(cast.funder.id);
+    await voteAll(api, cast, test, () => ({ recommendation: 'test' }));
+    expect((await settled(api, cast, test.id)).decision!.outcome).toBe('test');
+    expect(await pilotOf(pilot.id)).toEqual(expect.objectContaining({ stage: 'testing', committedCents: 1_500_000 }));
+    expect((await programme()).committedCents).toBe(before.committedCents + 1_500_000);
+  });
+
   it('returns a pilot to its lead on revise, and opens round 2 on resubmission', async () => {
     const pilot = await proposePilot(api, cast);
     const r1 = await seated(api, cast, await submit(api, cast, pilot.id, 10_000_000));

@@ -7,18 +7,16 @@ describe('seatsFor', () => {
   });
 
   it.each([
-    ['fund', false, ['EUROPOL', 'FRONTEX', 'funding']],
-    ['fund', true, ['EUROPOL', 'FRONTEX', 'data-protection', 'funding']],
-    ['test', false, ['EUROPOL', 'FRONTEX']],
-    ['test', true, ['EUROPOL', 'FRONTEX', 'data-protection']],
-    ['accelerate', false, ['EUROPOL', 'FRONTEX', 'funding']],
-    ['accelerate', true, ['EUROPOL', 'FRONTEX', 'data-protection', 'funding']],
-  ] as const)('%s gate, personal data %s → %j', (gate, personalData, expected) => {
-    expect(seatsFor({ leadAgency: 'EUROPOL', partnerAgencies: ['FRONTEX'], personalData, gate })).toEqual(expected);
+    [1, false, ['EUROPOL', 'FRONTEX', 'funding']],
+    [2_000_000, true, ['EUROPOL', 'FRONTEX', 'data-protection', 'funding']],
+    [0, false, ['EUROPOL', 'FRONTEX']],
+    [0, true, ['EUROPOL', 'FRONTEX', 'data-protection']],
+  ] as const)('a tranche of %d cents, personal data %s → %j (whatever the gate)', (trancheCents, personalData, expected) => {
+    expect(seatsFor({ leadAgency: 'EUROPOL', partnerAgencies: ['FRONTEX'], personalData, trancheCents })).toEqual(expected);
   });
 
   it('gives a lone lead agency a single agency seat', () => {
-    expect(seatsFor({ leadAgency: 'CEPOL', partnerAgencies: [], personalData: false, gate: 'test' })).toEqual(['CEPOL']);
+    expect(seatsFor({ leadAgency: 'CEPOL', partnerAgencies: [], personalData: false, trancheCents: 0 })).toEqual(['CEPOL']);
   });
 
   it('puts the lead first, keeps the partners’ order and drops duplicates', () => {
@@ -26,7 +24,7 @@ describe('seatsFor', () => {
       leadAgency: 'EUROJUST',
       partnerAgencies: ['EULISA', 'EUROJUST', 'FRONTEX', 'EULISA', 'CEPOL'],
       personalData: true,
-      gate: 'fund',
+      trancheCents: 500_000,
     });
     expect(seats).toEqual(['EUROJUST', 'EULISA', 'FRONTEX', 'CEPOL', 'data-protection', 'funding']);
     expect(new Set(seats).size).toBe(seats.length);
@@ -34,7 +32,7 @@ describe('seatsFor', () => {
 
   it('does not modify the partner list it is given', () => {
     const partnerAgencies = ['FRONTEX', 'FRONTEX'];
-    seatsFor({ leadAgency: 'EUROPOL', partnerAgencies, personalData: false, gate: 'test' });
+    seatsFor({ leadAgency: 'EUROPOL', partnerAgencies, personalData: false, trancheCents: 0 });
     expect(partnerAgencies).toEqual(['FRONTEX', 'FRONTEX']);
   });
 });

@@ -1,4 +1,3 @@
-import { Gate, isMoneyGate } from './stages';
 import type { Role } from './visibility';
 
 export const DATA_PROTECTION_SEAT = 'data-protection';
@@ -8,10 +7,14 @@ export interface SeatsInput {
   leadAgency: string;
   partnerAgencies: string[];
   personalData: boolean;
-  gate: Gate;
+  /** What the submission asks to have committed on a go, in cents. */
+  trancheCents: number;
 }
 
 /**
+ * One seat per involved agency, `data-protection` when the pilot processes personal data, and
+ * `funding` whenever the submission asks for money, at any gate: no money moves without a
+ * funder's seat, and a submission with no tranche commits nothing, so it needs none (DESIGN §2).
  * Order matters: assignment walks the seats in this order and reviews display them so,
  * hence lead first and partners in the order the lead listed them.
  */
@@ -21,7 +24,7 @@ export function seatsFor(input: SeatsInput): string[] {
     if (!seats.includes(agency)) seats.push(agency);
   }
   if (input.personalData) seats.push(DATA_PROTECTION_SEAT);
-  if (isMoneyGate(input.gate)) seats.push(FUNDING_SEAT);
+  if (input.trancheCents > 0) seats.push(FUNDING_SEAT);
   return seats;
 }
 

@@ -25,8 +25,6 @@ const STAGE_AFTER_GO: Readonly<Record<Gate, Stage>> = {
   accelerate: 'accelerated',
 };
 
-const MONEY_GATES: ReadonlySet<Gate> = new Set<Gate>(['fund', 'accelerate']);
-
 export function isStage(value: unknown): value is Stage {
   return typeof value === 'string' && (STAGES as readonly string[]).includes(value);
 }
@@ -60,10 +58,6 @@ export function isTerminal(stage: Stage): boolean {
   return stage === 'abandoned';
 }
 
-/** Fund and accelerate release a tranche, so they carry the funding seat and a budget check. */
-export function isMoneyGate(gate: Gate): boolean {
-  return MONEY_GATES.has(gate);
-}
 
 export function applyOutcome(stage: Stage, outcome: Outcome): Stage {
   // Checked before the gate lookup so an abandoned pilot says why it cannot move, as

@@ -60,7 +60,7 @@ export class ReviewsService {
       const round = (await this.reviews.decidedRounds(tx, pilot.id, gate)) + 1;
       const dueAt = new Date(Date.now() + policy.slaHours * HOUR_MS);
       const evidence: Evidence = { trl: input.trl, examResults: input.examResults, report: input.report, trancheCents: input.trancheCents };
-      const seats = seatsFor({ leadAgency: pilot.lead_agency, partnerAgencies: pilot.partner_agencies, personalData: pilot.personal_data, gate });
+      const seats = seatsFor({ leadAgency: pilot.lead_agency, partnerAgencies: pilot.partner_agencies, personalData: pilot.personal_data, trancheCents: input.trancheCents });
       const gateReviewId = await this.reviews.open(tx, { pilotId: pilot.id, gate, round, policy, evidence, submittedBy: lead.id, dueAt, seats });
       await this.audit.append(tx, { pilotId: pilot.id, actor: lead.id, action: 'gate.submitted', payload: { gateReviewId, gate, round, seats, ...evidence } });
       await this.outbox.enqueue(tx, JobName.OpenReview, { gateReviewId });
