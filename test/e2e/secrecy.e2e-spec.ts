@@ -1,12 +1,13 @@
 import { canonicalJson, sha256Hex } from '@labgate/domain';
 import { startApi, TestApi } from './support/api';
 import { createUser, TestUser } from './support/fixtures';
-import { Cast, createAgency, createCast, GOOD, proposePilot, seated, settled, submit, voteAll } from './support/workflow';
+import { Cast, createAgency, createCast, GOOD, proposePilot, seated, settled, submit, voteAll, waitFor } from './support/workflow';
 
 /**
  * DESIGN §5: votes are secret until the review is decided. Before, a vote's recommendation,
  * scores and rationale reach only its author and the chairs, on every route that could show
- * them (review, audit chain, inboxes); after, everyone who may see the pilot reads them.
+ * them (review, audit chain, inboxes), and the running tally, which sums them, only the chairs;
+ * after, everyone who may see the pilot reads them.
  */
 describe('secret votes', () => {
   let api: TestApi;
@@ -30,6 +31,9 @@ describe('secret votes', () => {
     const vote = { recommendation: 'abandon', scores: { excellence: 1, impact: 1.5, implementation: 2 }, rationale: SECRET };
     expect((await api.http.post(`/v1/gate-reviews/${review.id}/votes`).set(cast.funder.auth).send(vote)).status).toBe(201);
 
+    // The tally job has run over that one vote: its counts and means are the vote itself.
+    await waitFor('the running tally', async () => (await api.http.get(`/v1/gate-reviews/${review.id}`).set(cast.chair.auth)).body.tally?.votesCast === 1);
+
     const partnerSeat = review.seats.find((s) => s.seat === cast.partnerAgency)!;
     const notYetVoted = cast.byId.get(partnerSeat.reviewerId!)!;
     const readers = { 'seated reviewer who has not voted': notYetVoted, lead: cast.lead, 'uninvolved user of a public pilot': outsider };
@@ -46,6 +50,7 @@ describe('secret votes', () => {
         expect([who, JSON.stringify(res.body)]).toEqual([who, expect.not.stringContaining('FUNDER-SECRET')]);
       }
       expect([who, seen[0]!.body.votes]).toEqual([who, undefined]);
+      expect([who, seen[0]!.body.tally, seen[4]!.body.items[0].tally]).toEqual([who, undefined, undefined]);
       // Which seats voted is public: the funding seat shows as voted.
       expect(seen[0]!.body.seats.find((s: { seat: string }) => s.seat === 'funding').status).toBe('voted');
     }
@@ -54,6 +59,11 @@ describe('secret votes', () => {
     const asFunder = (await api.http.get(`/v1/gate-reviews/${review.id}`).set(cast.funder.auth)).body;
     expect(asFunder.votes).toEqual([expect.objectContaining({ seat: 'funding', rationale: SECRET, recommendation: 'abandon' })]);
     expect((await api.http.get(`/v1/gate-reviews/${review.id}`).set(cast.chair.auth)).body.votes).toHaveLength(1);
+    // The running tally is the chairs' alone, even for the vote's author.
+    expect(asFunder.tally).toBeUndefined();
+    expect((await api.http.get(`/v1/gate-reviews/${review.id}`).set(cast.chair.auth)).body.tally).toEqual(
+      expect.objectContaining({ votesCast: 1, counts: expect.objectContaining({ abandon: 1 }) }),
+    );
 
     // The chain holds the seat and the hash of the content, so the vote can be proven later.
     const audit = (await api.http.get(`/v1/pilots/${pilot.id}/audit?limit=100`).set(cast.lead.auth)).body.items;
@@ -68,6 +78,7 @@ describe('secret votes', () => {
       const body = (await api.http.get(`/v1/gate-reviews/${review.id}`).set(user.auth)).body;
       expect([who, body.votes.length]).toEqual([who, review.seats.length]);
       expect([who, body.votes.find((v: { seat: string }) => v.seat === 'funding').rationale]).toEqual([who, SECRET]);
+      expect([who, body.tally?.votesCast]).toEqual([who, review.seats.length]);
     }
     expect((await api.http.get(`/v1/pilots/${pilot.id}/audit/verify`).set(outsider.auth)).body).toEqual({ valid: true, events: expect.any(Number) });
   });

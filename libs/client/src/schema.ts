@@ -1056,8 +1056,9 @@ export interface components {
             seats: components["schemas"]["SeatResponseDto"][];
             /** @enum {string} */
             status: "open" | "escalated" | "decided" | "cancelled";
+            /** @description The running tally (counts, means, votes cast); before the decision, to chairs only, since it sums the secret votes */
             tally?: Record<string, never>;
-            /** @description Only for chairs and funders */
+            /** @description Before the decision, only the votes the reader may see: their own, or all of them for chairs; after it, all */
             votes?: components["schemas"]["VoteResponseDto"][];
         };
         HeilmeierDto: {

@@ -167,8 +167,8 @@ export class GateReviewResponseDto {
   @ApiProperty({ type: Object, description: 'The gate policy snapshot the review runs under' }) policy!: object;
   @ApiProperty({ type: Object }) evidence!: object;
   @ApiProperty({ type: [SeatResponseDto] }) seats!: SeatResponseDto[];
-  @ApiPropertyOptional({ type: [VoteResponseDto], description: 'Only for chairs and funders' }) votes?: VoteResponseDto[];
-  @ApiPropertyOptional({ type: Object }) tally?: object;
+  @ApiPropertyOptional({ type: [VoteResponseDto], description: 'Before the decision, only the votes the reader may see: their own, or all of them for chairs; after it, all' }) votes?: VoteResponseDto[];
+  @ApiPropertyOptional({ type: Object, description: 'The running tally (counts, means, votes cast); before the decision, to chairs only, since it sums the secret votes' }) tally?: object;
   @ApiPropertyOptional({ example: 'no-quorum' }) escalationReason?: string;
   @ApiPropertyOptional({ type: DecisionResponseDto }) decision?: DecisionResponseDto;
 }

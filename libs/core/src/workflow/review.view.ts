@@ -3,11 +3,6 @@ import type { AssignmentRow, AssignmentStatus, Evidence, ReviewRow, ReviewStatus
 
 export type { AssignmentStatus, Evidence, ReviewStatus };
 
-
-
-
-
-
 export interface VoteView {
   id: string;
   seat: string;
@@ -47,7 +42,8 @@ export function toVoteView(v: VoteRow): VoteView {
   };
 }
 
-export function toReviewView(r: ReviewRow, seats: SeatRow[], votes: VoteRow[] | undefined): GateReviewView {
+/** `votes` and the tally only as far as the viewer may see them (ReviewsService.get decides). */
+export function toReviewView(r: ReviewRow, seats: SeatRow[], votes: VoteRow[] | undefined, showTally: boolean): GateReviewView {
   return {
     id: r.id,
     pilotId: r.pilot_id,
@@ -60,7 +56,7 @@ export function toReviewView(r: ReviewRow, seats: SeatRow[], votes: VoteRow[] | 
     evidence: r.evidence,
     seats: seats.map((s) => ({ seat: s.seat, assignmentId: s.id, reviewerId: s.reviewer_id, status: s.status })),
     ...(votes ? { votes: votes.map(toVoteView) } : {}),
-    ...(r.tally ? { tally: r.tally } : {}),
+    ...(r.tally && showTally ? { tally: r.tally } : {}),
     ...(r.escalation_reason ? { escalationReason: r.escalation_reason } : {}),
     ...(r.decision_outcome && r.decided_at
       ? { decision: { outcome: r.decision_outcome, rationale: r.decision_rationale ?? '', decidedBy: r.decided_by ?? 'policy', decidedAt: r.decided_at.toISOString() } }

@@ -70,15 +70,18 @@ export class ReviewsService {
 
   /**
    * A review of a pilot the viewer may see. Votes are secret until the decision: before it a
-   * vote's content goes to its author and the chairs only (everyone sees which seats voted).
+   * vote's content goes to its author and the chairs only (everyone sees which seats voted). The
+   * running tally too: its counts and means are the votes' content, summed (one vote cast, they
+   * are that vote), so before the decision only chairs see it.
    */
   async get(viewer: Principal, gateReviewId: string): Promise<GateReviewView> {
     const review = await this.reviews.findVisible(viewer, gateReviewId);
     if (!review) throw reviewNotFound(gateReviewId);
     const seats = await this.reviews.seats(this.tx.none, gateReviewId);
     const decided = review.status === 'decided';
+    const chair = hasRole(viewer, 'chair');
     const votes = (await this.reviews.votes(this.tx.none, gateReviewId)).filter((v) => canSeeVote(viewer, { reviewerId: v.reviewer_id }, decided));
-    return toReviewView(review, seats, votes.length > 0 || decided || hasRole(viewer, 'chair') ? votes : undefined);
+    return toReviewView(review, seats, votes.length > 0 || decided || chair ? votes : undefined, decided || chair);
   }
 
   async listForPilot(viewer: Principal, pilotId: string): Promise<GateReviewView[]> {
