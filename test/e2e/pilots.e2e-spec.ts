@@ -206,6 +206,27 @@ describe('pilots', () => {
         'PILOT.BUDGET_BELOW_COMMITTED',
       );
     });
+
+    it('refuses null for a field a pilot cannot lack (400 naming it, nothing changed), and clears an optional reference with it', async () => {
+      const pilot = await createPilot(api, lead, programmeId);
+      const nulls = [
+        ...['title', 'summary', 'domain', 'programmeId', 'partnerAgencies', 'trl', 'budgetRequestedCents', 'personalData', 'sensitivity', 'heilmeier', 'testingOutsideSandbox'].map(
+          (field) => [field, { [field]: null }] as const,
+        ),
+        ...['objective', 'currentPractice', 'exams'].map((field) => [`heilmeier.${field}`, { heilmeier: { [field]: null } }] as const),
+      ];
+      for (const [field, body] of nulls) {
+        const res = await api.http.patch(`/v1/pilots/${pilot.id}`).set(lead.auth).set('If-Match', '"1"').send(body);
+        expect([field, res.status]).toEqual([field, 400]);
+        expect([field, res.body.errors.map((e: { field: string }) => e.field)]).toEqual([field, expect.arrayContaining([field])]);
+      }
+      const read = await api.http.get(`/v1/pilots/${pilot.id}`).set(lead.auth);
+      expect(read.body).toEqual(expect.objectContaining({ version: 1, title: pilot.title, heilmeier: pilot.heilmeier }));
+      // Still submittable afterwards: nothing null was stored.
+      const cleared = await api.http.patch(`/v1/pilots/${pilot.id}`).set(lead.auth).set('If-Match', '"1"').send({ friaRef: null, securityAccreditationRef: null });
+      expect(cleared.status).toBe(200);
+      expect(cleared.body).toEqual(expect.objectContaining({ version: 2, friaRef: null, securityAccreditationRef: null }));
+    });
   });
 
   describe('withdrawal', () => {

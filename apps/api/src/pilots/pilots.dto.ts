@@ -16,6 +16,7 @@ import {
   Matches,
   Max,
   Min,
+  ValidateIf,
   ValidateNested,
   IsObject,
 } from 'class-validator';
@@ -108,7 +109,8 @@ export class HeilmeierDto {
   exams!: ExamDto[];
 }
 
-export class PartialHeilmeierDto extends PartialType(HeilmeierDto) {}
+/** Any catechism fields, each as strict as on creation: null is no answer to replace one with. */
+export class PartialHeilmeierDto extends PartialType(HeilmeierDto, { skipNullProperties: false }) {}
 
 export class CreatePilotRequestDto {
   @ApiProperty({ example: 'Blockchain custody ledger for joint investigation teams' })
@@ -186,7 +188,7 @@ export class CreatePilotRequestDto {
   realWorldTestingPlanRef?: string;
 
   @ApiPropertyOptional({ description: 'Whether the testing stage runs outside a regulatory sandbox (default false)' })
-  @IsOptional()
+  @ValidateIf((_, value: unknown) => value !== undefined) // absent is false; null is no boolean
   @IsBoolean()
   testingOutsideSandbox?: boolean;
 
@@ -197,9 +199,14 @@ export class CreatePilotRequestDto {
   securityAccreditationRef?: string;
 }
 
-export class UpdatePilotRequestDto extends PartialType(OmitType(CreatePilotRequestDto, ['heilmeier'] as const)) {
+/**
+ * Any fields of a pilot, each checked as on creation. Null clears only what a pilot may lack (the
+ * references and the AI Act class, which are optional there too); for a title, a domain or a
+ * budget it is refused, as absent from a creation would be.
+ */
+export class UpdatePilotRequestDto extends PartialType(OmitType(CreatePilotRequestDto, ['heilmeier'] as const), { skipNullProperties: false }) {
   @ApiPropertyOptional({ type: PartialHeilmeierDto, description: 'The catechism fields given replace the stored ones' })
-  @IsOptional()
+  @ValidateIf((_, value: unknown) => value !== undefined)
   @IsObject({ message: '$property must be an object' })
   @ValidateNested()
   @Type(() => PartialHeilmeierDto)
