@@ -68,6 +68,9 @@ describe('a Redis without persistence loses everything', () => {
     await vote(overdueReview, pendingSeats(overdueReview)[0]!);
     const waiting = await proposePilot(api, cast, { title: 'Still within its time' });
     const waitingReview = await seated(api, cast, await submit(api, cast, waiting.id, 1_000_000));
+    // Its policy reminds a fraction of an hour before the deadline (DESIGN §2 allows fractions): a
+    // reconciler that read the hours as an integer failed every round, for every review.
+    await api.db.query(`UPDATE gate_reviews SET policy = jsonb_set(policy, '{reminderHoursBeforeDue}', '0.005') WHERE id = $1`, [waitingReview.id]);
     const chaired = await proposePilot(api, cast, { title: 'Decided by the chair, webhook pending' });
     const chairedReview = await seated(api, cast, await submit(api, cast, chaired.id, 2_000_000));
     await api.db.query(`UPDATE gate_reviews SET due_at = now() - interval '1 minute' WHERE id = $1`, [chairedReview.id]);

@@ -33,7 +33,7 @@ export class ReconcileRepository {
                  SELECT 1 FROM assignments a WHERE a.gate_review_id = r.id AND a.status IN ('unassigned', 'pending'))) AS complete,
               (SELECT count(*)::int FROM votes v WHERE v.gate_review_id = r.id) AS votes,
               CASE WHEN NOT EXISTS (SELECT 1 FROM notifications n WHERE n.gate_review_id = r.id AND n.event = 'review.reminder')
-                   THEN r.due_at - make_interval(hours => (r.policy->>'reminderHoursBeforeDue')::int) END AS remind_at
+                   THEN r.due_at - (r.policy->>'reminderHoursBeforeDue')::float8 * interval '1 hour' END AS remind_at
          FROM gate_reviews r
         WHERE r.status = 'open'`,
     );
