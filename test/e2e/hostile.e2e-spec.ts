@@ -103,6 +103,13 @@ describe('hostile input', () => {
     expect(res.body.detail).toMatch(/nests deeper than 32 levels/);
     const proto = await api.http.post('/v1/users').set(admin).set('Content-Type', 'application/json').send('{"constructor":{"prototype":{"admin":true}},"name":"x"}');
     expectProblem(proto, 400);
+    // Object.prototype's member names are unknown fields like any other: class-transformer used to drop them unseen.
+    const before = await counts();
+    const body = { name: 'Hidden member', email: 'hidden.member@europol.example', agency: 'EUROPOL', roles: ['lead'], toString: 'x' };
+    const member = await api.http.post('/v1/users').set(admin).send(body);
+    expectProblem(member, 400);
+    expect(member.body.errors).toEqual([{ field: 'toString', message: 'is not an allowed property name' }]);
+    expect(await counts()).toEqual(before);
   });
 
   it('refuses form and text bodies with 415', async () => {

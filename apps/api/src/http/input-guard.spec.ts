@@ -28,6 +28,10 @@ describe('inputProblems', () => {
   it('refuses prototype keys and nesting deeper than the limit', () => {
     expect(inputProblems('', JSON.parse('{"__proto__":{"admin":true}}'))).toEqual([{ field: '__proto__', message: 'is not an allowed property name' }]);
     expect(inputProblems('', { a: { constructor: 1 } })).toEqual([{ field: 'a.constructor', message: 'is not an allowed property name' }]);
+    for (const name of ['toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '__defineGetter__', '__lookupSetter__']) {
+      expect(inputProblems('', JSON.parse(`{"trl":{"${name}":"x"}}`))).toEqual([{ field: `trl.${name}`, message: 'is not an allowed property name' }]);
+    }
+    expect(inputProblems('', { tostring: 1, value: 2, own: 3 })).toEqual([]);
     let deep: unknown = 1;
     for (let i = 0; i < MAX_DEPTH + 2; i++) deep = [deep];
     expect(inputProblems('', deep)[0]!.message).toMatch(/deeper than/);

@@ -8,7 +8,12 @@ import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
 
 /** Deeper than any body of the interface (a pilot's exams sit at depth 4). */
 export const MAX_DEPTH = 32;
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/**
+ * Keys that reach a prototype, and the names of Object.prototype's own members (toString,
+ * hasOwnProperty, __defineGetter__ …): class-transformer drops the latter silently instead of
+ * letting the whitelist refuse them as unknown, so a body carrying one was accepted.
+ */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
 /** C0 controls other than tab (U+0009) and newline (U+000A), NUL included. */
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u0008\u000B-\u001F]/;
