@@ -205,6 +205,12 @@ describe('pilots', () => {
         422,
         'PILOT.BUDGET_BELOW_COMMITTED',
       );
+      // Reports count committed money under the pilot's domain as it is now: it stays put.
+      const locked = await api.http.patch(`/v1/pilots/${pilot.id}`).set(lead.auth).set('If-Match', '"1"').send({ domain: 'cyber' });
+      expectProblem(locked, 422, 'PILOT.DOMAIN_LOCKED');
+      expect(locked.body.errors).toEqual([expect.objectContaining({ field: 'domain' })]);
+      expect((await api.http.patch(`/v1/pilots/${pilot.id}`).set(lead.auth).set('If-Match', '"1"').send({ domain: pilot.domain, title: 'Same domain' })).status).toBe(200);
+      expect((await api.http.get(`/v1/pilots/${pilot.id}`).set(lead.auth)).body).toEqual(expect.objectContaining({ domain: pilot.domain, version: 2 }));
     });
 
     it('refuses null for a field a pilot cannot lack (400 naming it, nothing changed), and clears an optional reference with it', async () => {

@@ -1178,7 +1178,7 @@ export interface components {
              * @example PILOT.STALE
              * @enum {string}
              */
-            code: "AGENCY.ALREADY_EXISTS" | "AGENCY.UNKNOWN" | "ASSIGNMENT.NOT_FOUND" | "ASSIGNMENT.WRONG_STATE" | "AUTH.FORBIDDEN" | "AUTH.UNAUTHENTICATED" | "BUDGET.ENVELOPE_EXCEEDED" | "COMPLIANCE.PREREQUISITES_MISSING" | "COMPLIANCE.PROHIBITED" | "GATE.MUST_END" | "GATE.NOT_DECIDED" | "GATE.NOT_ESCALATED" | "GATE.NOT_OPEN" | "GATE.OUTCOME_INVALID" | "GATE.REVIEW_OPEN" | "IDEMPOTENCY.IN_PROGRESS" | "IDEMPOTENCY.KEY_INVALID" | "IDEMPOTENCY.KEY_REUSED" | "MONEY.INVALID" | "PAGINATION.INVALID_CURSOR" | "PILOT.BUDGET_BELOW_COMMITTED" | "PILOT.EXAMS_LOCKED" | "PILOT.INVALID" | "PILOT.LESSONS_REQUIRED" | "PILOT.NOT_FOUND" | "PILOT.NOT_LEAD" | "PILOT.PRECONDITION_REQUIRED" | "PILOT.PROGRAMME_LOCKED" | "PILOT.PROGRAMME_UNKNOWN" | "PILOT.STALE" | "PILOT.WRONG_STATE" | "POLICY.INVALID" | "PROGRAMME.NOT_FOUND" | "REQUEST.CONFLICT" | "REQUEST.HEADERS_TOO_LARGE" | "REQUEST.INVALID" | "REQUEST.METHOD_NOT_ALLOWED" | "REQUEST.NOT_ACCEPTABLE" | "REQUEST.RATE_LIMITED" | "REQUEST.TIMEOUT" | "REQUEST.TOO_LARGE" | "REQUEST.UNSUPPORTED_MEDIA_TYPE" | "REQUEST.URI_TOO_LONG" | "RESOURCE.NOT_FOUND" | "REVIEW.NOT_ASSIGNED" | "REVIEW.NOT_FOUND" | "REVIEW.REVIEWER_INELIGIBLE" | "ROUTE.NOT_FOUND" | "SERVER.INTERNAL" | "SERVER.UNAVAILABLE" | "SPEND.OVER_COMMITTED" | "SUBMISSION.INVALID" | "SUBMISSION.TRANCHE_EXCEEDS_REQUEST" | "TALLY.INVALID" | "USER.ALREADY_EXISTS" | "USER.NOT_FOUND" | "VOTE.DUPLICATE" | "WEBHOOK.DELIVERY_NOT_FAILED";
+            code: "AGENCY.ALREADY_EXISTS" | "AGENCY.UNKNOWN" | "ASSIGNMENT.NOT_FOUND" | "ASSIGNMENT.WRONG_STATE" | "AUTH.FORBIDDEN" | "AUTH.UNAUTHENTICATED" | "BUDGET.ENVELOPE_EXCEEDED" | "COMPLIANCE.PREREQUISITES_MISSING" | "COMPLIANCE.PROHIBITED" | "GATE.MUST_END" | "GATE.NOT_DECIDED" | "GATE.NOT_ESCALATED" | "GATE.NOT_OPEN" | "GATE.OUTCOME_INVALID" | "GATE.REVIEW_OPEN" | "IDEMPOTENCY.IN_PROGRESS" | "IDEMPOTENCY.KEY_INVALID" | "IDEMPOTENCY.KEY_REUSED" | "MONEY.INVALID" | "PAGINATION.INVALID_CURSOR" | "PILOT.BUDGET_BELOW_COMMITTED" | "PILOT.DOMAIN_LOCKED" | "PILOT.EXAMS_LOCKED" | "PILOT.INVALID" | "PILOT.LESSONS_REQUIRED" | "PILOT.NOT_FOUND" | "PILOT.NOT_LEAD" | "PILOT.PRECONDITION_REQUIRED" | "PILOT.PROGRAMME_LOCKED" | "PILOT.PROGRAMME_UNKNOWN" | "PILOT.STALE" | "PILOT.WRONG_STATE" | "POLICY.INVALID" | "PROGRAMME.NOT_FOUND" | "REQUEST.CONFLICT" | "REQUEST.HEADERS_TOO_LARGE" | "REQUEST.INVALID" | "REQUEST.METHOD_NOT_ALLOWED" | "REQUEST.NOT_ACCEPTABLE" | "REQUEST.RATE_LIMITED" | "REQUEST.TIMEOUT" | "REQUEST.TOO_LARGE" | "REQUEST.UNSUPPORTED_MEDIA_TYPE" | "REQUEST.URI_TOO_LONG" | "RESOURCE.NOT_FOUND" | "REVIEW.NOT_ASSIGNED" | "REVIEW.NOT_FOUND" | "REVIEW.REVIEWER_INELIGIBLE" | "ROUTE.NOT_FOUND" | "SERVER.INTERNAL" | "SERVER.UNAVAILABLE" | "SPEND.OVER_COMMITTED" | "SUBMISSION.INVALID" | "SUBMISSION.TRANCHE_EXCEEDS_REQUEST" | "TALLY.INVALID" | "USER.ALREADY_EXISTS" | "USER.NOT_FOUND" | "VOTE.DUPLICATE" | "WEBHOOK.DELIVERY_NOT_FAILED";
             /** @description The X-Request-Id of the request */
             correlationId?: string;
             /** @example The pilot has changed since you read it (now version 3); read it again */
@@ -1484,7 +1484,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Understood, but a rule of the lab refuses it. Codes: AGENCY.UNKNOWN, BUDGET.ENVELOPE_EXCEEDED, COMPLIANCE.PREREQUISITES_MISSING, COMPLIANCE.PROHIBITED, GATE.MUST_END, IDEMPOTENCY.KEY_REUSED, PILOT.BUDGET_BELOW_COMMITTED, PILOT.PROGRAMME_LOCKED, PILOT.PROGRAMME_UNKNOWN, REVIEW.REVIEWER_INELIGIBLE, SPEND.OVER_COMMITTED, SUBMISSION.TRANCHE_EXCEEDS_REQUEST */
+        /** @description Understood, but a rule of the lab refuses it. Codes: AGENCY.UNKNOWN, BUDGET.ENVELOPE_EXCEEDED, COMPLIANCE.PREREQUISITES_MISSING, COMPLIANCE.PROHIBITED, GATE.MUST_END, IDEMPOTENCY.KEY_REUSED, PILOT.BUDGET_BELOW_COMMITTED, PILOT.DOMAIN_LOCKED, PILOT.PROGRAMME_LOCKED, PILOT.PROGRAMME_UNKNOWN, REVIEW.REVIEWER_INELIGIBLE, SPEND.OVER_COMMITTED, SUBMISSION.TRANCHE_EXCEEDS_REQUEST */
         Problem422: {
             headers: {
                 "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2650,7 +2650,7 @@ export interface operations {
                 domain?: "ai" | "blockchain" | "drones" | "quantum" | "biometrics" | "cyber" | "data-space" | "other";
                 /** @description Lead agency code */
                 agency?: string;
-                /** @description ISO date (end of that day, UTC) or timestamp: the portfolio as it stood then; default now */
+                /** @description ISO date (end of that day, UTC; today: now) or timestamp, not in the future: the portfolio as it stood then; default now */
                 asOf?: string;
                 /** @description ISO date (start of that day, UTC) or timestamp: flows (decisions, spend, releases, burn) counted from then on */
                 from?: string;
@@ -2686,7 +2686,7 @@ export interface operations {
                 domain?: "ai" | "blockchain" | "drones" | "quantum" | "biometrics" | "cyber" | "data-space" | "other";
                 /** @description Lead agency code */
                 agency?: string;
-                /** @description ISO date (end of that day, UTC) or timestamp: the portfolio as it stood then; default now */
+                /** @description ISO date (end of that day, UTC; today: now) or timestamp, not in the future: the portfolio as it stood then; default now */
                 asOf?: string;
                 /** @description ISO date (start of that day, UTC) or timestamp: flows (decisions, spend, releases, burn) counted from then on */
                 from?: string;

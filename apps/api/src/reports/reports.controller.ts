@@ -27,7 +27,7 @@ export class PortfolioQueryDto {
   @Matches(/^[A-Z][A-Z0-9-]{1,15}$/)
   agency?: string;
 
-  @ApiPropertyOptional({ description: 'ISO date (end of that day, UTC) or timestamp: the portfolio as it stood then; default now', example: '2026-06-30' })
+  @ApiPropertyOptional({ description: 'ISO date (end of that day, UTC; today: now) or timestamp, not in the future: the portfolio as it stood then; default now', example: '2026-06-30' })
   @IsOptional()
   @IsString()
   @Length(10, 40)

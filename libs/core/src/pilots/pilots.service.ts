@@ -118,6 +118,13 @@ export class PilotsService {
           { field: 'budgetRequestedCents', message: `must be at least ${current.committedCents}` },
         ]);
       }
+      // Reports count a pilot under its domain and programme as they are now (docs/reports.md):
+      // once money is committed, moving either would move that money in every past report.
+      if (patch.domain !== undefined && patch.domain !== current.domain && current.committedCents > 0) {
+        throw new AppError('PILOT.DOMAIN_LOCKED', 'A pilot with committed money cannot change its domain: past reports count that money under it', [
+          { field: 'domain', message: `locked at ${current.domain} since money was committed` },
+        ]);
+      }
       if (patch.programmeId !== undefined && patch.programmeId !== current.programmeId) {
         if (current.committedCents > 0) {
           throw new AppError('PILOT.PROGRAMME_LOCKED', 'A pilot with committed money cannot move to another programme');

@@ -82,7 +82,8 @@ const ratio = (part: number, whole: number): number | null => (whole === 0 ? nul
 
 /**
  * Parses `asOf`/`from`: an ISO date or timestamp. A date as `asOf` means the end of that day
- * (UTC), as `from` its start. Bad values → 400 naming the parameter.
+ * (UTC), as `from` its start. Bad values → 400 naming the parameter (a future `asOf` too: the
+ * service refuses it, except today's date, which it reads as now).
  */
 export function parseMoment(name: 'asOf' | 'from', value: string | undefined): Date | null {
   if (value === undefined) return null;
@@ -111,13 +112,27 @@ export class ReportsService {
 
   async scope(reader: Principal, filters: ReportFilters): Promise<ReportScope> {
     if (!reader.roles.some((r) => READERS.has(r))) throw new AppError('AUTH.FORBIDDEN', 'Portfolio reports are for funders, chairs and admins');
-    const asOf = parseMoment('asOf', filters.asOf) ?? new Date();
+    const now = new Date();
+    let asOf = parseMoment('asOf', filters.asOf) ?? now;
+    if (asOf.getTime() > now.getTime()) {
+      // Today's date asks for the day so far; a later moment has no figures yet, and any figures
+      // given for it would change before it came, against "the same figures on any later day".
+      if (filters.asOf !== now.toISOString().slice(0, 10)) {
+        throw new AppError('REQUEST.INVALID', `asOf ${filters.asOf} is in the future: a report is rebuilt for a moment that has passed, or now`, [
+          { field: 'asOf', message: 'later than now' },
+        ]);
+      }
+      asOf = now;
+    }
     const from = parseMoment('from', filters.from);
     if (from && from.getTime() > asOf.getTime()) {
       throw new AppError('REQUEST.INVALID', 'from must not be later than asOf', [{ field: 'from', message: 'later than asOf' }]);
     }
     if (filters.programmeId && !(await this.reports.programmeExists(filters.programmeId))) {
       throw new AppError('PROGRAMME.NOT_FOUND', `Programme ${filters.programmeId} does not exist`);
+    }
+    if (filters.agency && !(await this.reports.agencyExists(filters.agency))) {
+      throw new AppError('REQUEST.INVALID', `agency ${filters.agency} is not a registered agency code`, [{ field: 'agency', message: 'no such agency' }]);
     }
     return { asOf, from, programmeId: filters.programmeId ?? null, domain: filters.domain ?? null, agency: filters.agency ?? null };
   }
