@@ -40,7 +40,7 @@ const CORRELATION = {
  * Completes the document Nest builds from the controllers with what every operation shares:
  * one RFC 9457 problem schema (its `code` one of docs/errors.md), the error responses an
  * operation can give (by what it is: protected, addressed by id, with a body, conditional), and
- * the headers (X-Request-Id on every response, Retry-After on 429). Derived from the operation's
+ * the headers (X-Request-Id on every response, Location on every 201, Retry-After on 429). Derived from the operation's
  * own description, not written per route.
  */
 export function completeContract(document: OpenAPIObject): OpenAPIObject {
@@ -70,6 +70,7 @@ export function completeContract(document: OpenAPIObject): OpenAPIObject {
     ...document.components.headers,
     'X-Request-Id': CORRELATION,
     'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer', minimum: 1 } },
+    Location: { description: 'Where what the request created is read (a replay carries the same)', schema: { type: 'string', example: '/v1/programmes/0b6f…' } },
   };
   document.components.responses = {
     ...document.components.responses,
@@ -129,7 +130,11 @@ function completeOperation(operation: Operation, method: string): string[] {
       responses[status] = { $ref: `#/components/responses/Problem${numeric}` };
       statuses.delete(numeric);
     } else if (response && !('$ref' in response)) {
-      response.headers = { ...response.headers, 'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' } };
+      response.headers = {
+        ...response.headers,
+        'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
+        ...(numeric === 201 ? { Location: { $ref: '#/components/headers/Location' } } : {}),
+      };
     }
   }
   for (const status of [...statuses].sort()) responses[String(status)] = { $ref: `#/components/responses/Problem${status}` };

@@ -1,5 +1,6 @@
 import { Body, Get, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Located } from '../http/location';
 import { ROLES, type Role } from '@labgate/domain';
 import { AuthService, NotificationsService, type Principal, ReviewsService, UsersService } from '@labgate/core';
 import { IssuedTokenResponseDto, TokenRotationRequestDto } from '../users/users.dto';
@@ -41,6 +42,8 @@ export class MeController {
   ) {}
 
   @Post('token-rotation')
+  // The token is the caller's own, read through who it signs in as.
+  @Located(() => '/v1/me')
   @ApiCreatedResponse({ type: IssuedTokenResponseDto, description: 'A new API token, shown once; every earlier token of the caller is revoked' })
   async rotateToken(@Caller() caller: Principal, @Body() body: TokenRotationRequestDto, @Work() work: WorkContext): Promise<IssuedTokenResponseDto> {
     const issued = await this.users.rotateOwnToken(caller, work, body.expiresAt);

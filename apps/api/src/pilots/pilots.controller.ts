@@ -8,6 +8,7 @@ import {
   ApiPreconditionFailedResponse,
   ApiTags,
 } from '@nestjs/swagger';
+import { Located } from '../http/location';
 import type { FastifyReply } from 'fastify';
 import { AppError, AuditService, ExpendituresService, pilotEtag, PilotBodies, PilotsService, PilotView, Principal, ReviewsService, WithdrawalService } from '@labgate/core';
 import { GateReviewPageResponseDto, SubmissionRequestDto, SubmissionResponseDto } from '../reviews/reviews.dto';
@@ -38,6 +39,9 @@ function withEtag(reply: FastifyReply, pilot: PilotView): PilotView {
   return pilot;
 }
 
+/** Every answer that is a pilot carries its version as ETag. */
+const PILOT_ETAG = { ETag: { description: 'The version, as "<n>": send it back as If-Match to PATCH', schema: { type: 'string' } } };
+
 @ApiTags('pilots')
 @ApiBearerAuth()
 @GuardedController('v1/pilots')
@@ -54,7 +58,7 @@ export class PilotsController {
   @Post()
   @Roles('lead')
   @Idempotent()
-  @ApiCreatedResponse({ type: PilotResponseDto })
+  @ApiCreatedResponse({ type: PilotResponseDto, headers: PILOT_ETAG })
   async create(
     @Caller() caller: Principal,
     @Body() body: CreatePilotRequestDto,
@@ -75,7 +79,7 @@ export class PilotsController {
   }
 
   @Get(':id')
-  @ApiOkResponse({ type: PilotResponseDto, headers: { ETag: { description: 'The version, as "<n>": send it back as If-Match to PATCH', schema: { type: 'string' } } } })
+  @ApiOkResponse({ type: PilotResponseDto, headers: PILOT_ETAG })
   async get(
     @Caller() caller: Principal,
     @Param('id', ParseIdPipe) id: string,
@@ -89,7 +93,7 @@ export class PilotsController {
 
   @Patch(':id')
   @ApiHeader({ name: 'If-Match', required: true, description: 'The ETag of the version you edited' })
-  @ApiOkResponse({ type: PilotResponseDto })
+  @ApiOkResponse({ type: PilotResponseDto, headers: PILOT_ETAG })
   @ApiPreconditionFailedResponse({ description: 'The pilot changed since you read it' })
   async update(
     @Caller() caller: Principal,
@@ -140,6 +144,8 @@ export class PilotsController {
 
   @Post(':id/expenditures')
   @Idempotent()
+  // Spend has no page of its own: it is read in the pilot's list of expenditures.
+  @Located((spend: ExpenditureResponseDto) => `/v1/pilots/${spend.pilotId}/expenditures`)
   @ApiCreatedResponse({ type: ExpenditureResponseDto })
   reportExpenditure(
     @Caller() caller: Principal,

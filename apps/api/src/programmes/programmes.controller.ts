@@ -4,6 +4,7 @@ import { Principal, ProgrammesService } from '@labgate/core';
 import { Caller, Roles } from '../auth/auth.decorators';
 import { PageQueryDto, ParseIdPipe } from '../http/common.dto';
 import { Idempotent } from '../http/idempotency.interceptor';
+import { Located } from '../http/location';
 import { CreateProgrammeRequestDto, ProgrammePageResponseDto, ProgrammeResponseDto } from './programmes.dto';
 import { Work } from '../http/correlation';
 import type { WorkContext } from '@labgate/persistence';
@@ -18,6 +19,7 @@ export class ProgrammesController {
   @Post()
   @Roles('funder', 'admin')
   @Idempotent()
+  @Located((programme: ProgrammeResponseDto) => `/v1/programmes/${programme.id}`)
   @ApiCreatedResponse({ type: ProgrammeResponseDto })
   create(@Caller() caller: Principal, @Body() body: CreateProgrammeRequestDto, @Work() work: WorkContext): Promise<ProgrammeResponseDto> {
     return this.programmes.create(caller, body, work);

@@ -1,5 +1,5 @@
 import { Get, Headers, Logger, Param, Query, Res, StreamableFile } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiParam, ApiProduces, ApiPropertyOptional, ApiTags, OmitType } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
 import { stringify } from 'csv-stringify';
 import type { FastifyReply } from 'fastify';
@@ -45,6 +45,15 @@ export class PortfolioQueryDto {
   format?: 'json' | 'csv';
 }
 
+/** The charts take the report's filters; their format is SVG. */
+export class ChartQueryDto extends OmitType(PortfolioQueryDto, ['format'] as const) {}
+
+/**
+ * A report is one reader's view of money (restricted pilots' text depends on who asks): no shared
+ * cache keeps it, and the same URL answers JSON or CSV by Accept.
+ */
+const REPORT_HEADERS = { 'cache-control': 'private, no-store', vary: 'Accept' };
+
 const CSV_COLUMNS = [
   'code', 'title', 'stage', 'leadAgency', 'domain', 'sensitivity', 'committedCents', 'spentCents', 'releasedCents',
   'daysInCurrentStage', 'lastDecision', 'lastDecisionAt',
@@ -61,13 +70,23 @@ export class ReportsController {
 
   @Get('portfolio')
   @ApiProduces('application/json', 'text/csv')
-  @ApiOkResponse({ description: 'The portfolio report (DESIGN §4/§5 shape), or with format=csv one row per pilot' })
+  @ApiOkResponse({
+    description: 'The portfolio report (DESIGN §4/§5 shape), or with format=csv one row per pilot',
+    headers: { 'Cache-Control': { schema: { type: 'string', example: 'private, no-store' } }, Vary: { schema: { type: 'string', example: 'Accept' } } },
+    content: {
+      'application/json': { schema: { type: 'object', description: 'The report; docs/reports.md lists every figure' } },
+      'text/csv': { schema: { type: 'string', description: `One row per pilot: ${CSV_COLUMNS.join(', ')}` } },
+    },
+  })
+  @ApiNotFoundResponse({ description: 'No programme with that programmeId' })
   async portfolio(
     @Caller() caller: Principal,
     @Query() query: PortfolioQueryDto,
     @Headers('accept') accept: string | undefined,
     @Work() work: WorkContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<unknown> {
+    void reply.headers(REPORT_HEADERS);
     const wantsCsv = query.format === 'csv' || (query.format === undefined && /\btext\/csv\b/.test(accept ?? '') && !/application\/json/.test(accept ?? ''));
     if (!wantsCsv) return this.reports.portfolio(caller, query);
 
@@ -94,13 +113,16 @@ export class ReportsController {
   @Get('portfolio/:chart')
   @ApiParam({ name: 'chart', enum: ['funnel.svg', 'money.svg', 'stages.svg', 'timing.svg', 'kills.svg'] })
   @ApiProduces('image/svg+xml')
-  @ApiOkResponse({ description: 'A chart of the report, SVG rendered on the server (same filters as the report)' })
-  async chart(@Caller() caller: Principal, @Param('chart') file: string, @Query() query: PortfolioQueryDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+  @ApiOkResponse({
+    description: 'A chart of the report, SVG rendered on the server (same filters as the report)',
+    headers: { 'Cache-Control': { schema: { type: 'string', example: 'private, no-store' } } },
+    content: { 'image/svg+xml': { schema: { type: 'string' } } },
+  })
+  async chart(@Caller() caller: Principal, @Param('chart') file: string, @Query() query: ChartQueryDto, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
     const name = file.endsWith('.svg') ? file.slice(0, -4) : '';
     if (!isChartName(name)) throw new AppError('RESOURCE.NOT_FOUND', `No chart ${file}: funnel.svg, money.svg, stages.svg, timing.svg or kills.svg`);
-    if (query.format !== undefined) throw new AppError('REQUEST.INVALID', 'format does not apply to charts', [{ field: 'format', message: 'not allowed here' }]);
     const report = await this.reports.portfolio(caller, query);
-    void reply.header('content-type', 'image/svg+xml; charset=utf-8');
+    void reply.headers(REPORT_HEADERS).header('content-type', 'image/svg+xml; charset=utf-8');
     return renderChart(name, report);
   }
 }

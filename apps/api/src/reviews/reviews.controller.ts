@@ -1,5 +1,6 @@
 import { Body, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Located } from '../http/location';
 import { Principal, ReviewsService, SeatsService } from '@labgate/core';
 import { Caller, Roles } from '../auth/auth.decorators';
 import { ParseIdPipe } from '../http/common.dto';
@@ -32,6 +33,8 @@ export class GateReviewsController {
 
   @Post(':id/votes')
   @Idempotent()
+  // A vote is read in its review (to whom it may show: DESIGN §5).
+  @Located((_vote: VoteResponseDto, request) => `/v1/gate-reviews/${request.params.id!.toLowerCase()}`)
   @ApiCreatedResponse({ type: VoteResponseDto })
   vote(@Caller() caller: Principal, @Param('id', ParseIdPipe) id: string, @Body() body: VoteRequestDto, @Work() work: WorkContext): Promise<VoteResponseDto> {
     return this.reviews.vote(caller, id, body, work);

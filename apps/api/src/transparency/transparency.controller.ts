@@ -1,5 +1,5 @@
 import { Get, Header, Param, ParseIntPipe, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiProduces, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { type Principal, TransparencyService } from '@labgate/core';
@@ -8,6 +8,9 @@ import { ParseIdPipe } from '../http/common.dto';
 import { GuardedController } from '../auth/guarded-controller';
 
 const MAX_SIZE = Number.MAX_SAFE_INTEGER;
+
+/** What each route here answers: C2SP notes and proofs are text. */
+const PLAIN_TEXT = { 'text/plain': { schema: { type: 'string' } } };
 
 export class CheckpointQueryDto {
   @ApiPropertyOptional({ description: 'The checkpoint of exactly this many leaves (default: the latest)' })
@@ -47,7 +50,7 @@ export class TransparencyController {
   @Get('key')
   @Header('content-type', TEXT)
   @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'The verifier key in C2SP signed-note vkey form: <origin>+<key id>+<base64(0x01 ‖ Ed25519 public key)>' })
+  @ApiOkResponse({ description: 'The verifier key in C2SP signed-note vkey form: <origin>+<key id>+<base64(0x01 ‖ Ed25519 public key)>', content: PLAIN_TEXT })
   async key(): Promise<string> {
     return `${await this.transparency.verifierKey()}\n`;
   }
@@ -55,7 +58,8 @@ export class TransparencyController {
   @Get('checkpoint')
   @Header('content-type', TEXT)
   @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'A signed checkpoint (C2SP tlog-checkpoint in a signed note): origin, size, base64 root' })
+  @ApiOkResponse({ description: 'A signed checkpoint (C2SP tlog-checkpoint in a signed note): origin, size, base64 root', content: PLAIN_TEXT })
+  @ApiNotFoundResponse({ description: 'No checkpoint of that size was signed' })
   checkpoint(@Query() query: CheckpointQueryDto): Promise<string> {
     return this.transparency.checkpointNote(query.size);
   }
@@ -63,7 +67,8 @@ export class TransparencyController {
   @Get('consistency')
   @Header('content-type', TEXT)
   @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'RFC 9162 consistency proof between the checkpoints of sizes from and to: one base64 hash a line' })
+  @ApiOkResponse({ description: 'RFC 9162 consistency proof between the checkpoints of sizes from and to: one base64 hash a line', content: PLAIN_TEXT })
+  @ApiNotFoundResponse({ description: 'No checkpoint of one of those sizes was signed' })
   consistency(@Query() query: ConsistencyQueryDto): Promise<string> {
     return this.transparency.consistency(query.from, query.to);
   }
@@ -79,7 +84,8 @@ export class ProofsController {
   @Get('gate-reviews/:id/proof')
   @Header('content-type', TEXT)
   @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'The inclusion proof of the review’s decision event, with a signed checkpoint' })
+  @ApiOkResponse({ description: 'The inclusion proof of the review’s decision event, with a signed checkpoint', content: PLAIN_TEXT })
+  @ApiConflictResponse({ description: 'The review is not decided yet' })
   decision(@Caller() caller: Principal, @Param('id', ParseIdPipe) id: string): Promise<string> {
     return this.transparency.decisionProof(caller, id);
   }
@@ -87,7 +93,7 @@ export class ProofsController {
   @Get('pilots/:id/audit/:seq/proof')
   @Header('content-type', TEXT)
   @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'The inclusion proof of one audit event, with a signed checkpoint' })
+  @ApiOkResponse({ description: 'The inclusion proof of one audit event, with a signed checkpoint', content: PLAIN_TEXT })
   event(@Caller() caller: Principal, @Param('id', ParseIdPipe) id: string, @Param('seq', ParseIntPipe) seq: number): Promise<string> {
     return this.transparency.eventProof(caller, id, seq);
   }

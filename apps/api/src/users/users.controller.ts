@@ -4,6 +4,7 @@ import { AuthService, UsersService } from '@labgate/core';
 import { ParseIdPipe } from '../http/common.dto';
 import { Roles } from '../auth/auth.decorators';
 import { Idempotent } from '../http/idempotency.interceptor';
+import { Located } from '../http/location';
 import { CreatedUserResponseDto, CreateUserRequestDto, RevocationResponseDto, UserListQueryDto, UserPageResponseDto, UserResponseDto } from './users.dto';
 import { Work } from '../http/correlation';
 import type { WorkContext } from '@labgate/persistence';
@@ -21,9 +22,16 @@ export class UsersController {
 
   @Post()
   @Idempotent({ secrets: ['token'] })
+  @Located((user: CreatedUserResponseDto) => `/v1/users/${user.id}`)
   @ApiCreatedResponse({ type: CreatedUserResponseDto, description: 'The user, with its API token shown once' })
   create(@Body() body: CreateUserRequestDto, @Work() work: WorkContext): Promise<CreatedUserResponseDto> {
     return this.users.create(body, work);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: UserResponseDto })
+  get(@Param('id', ParseIdPipe) id: string): Promise<UserResponseDto> {
+    return this.users.get(id);
   }
 
   @Post(':id/token-revocation')

@@ -105,9 +105,18 @@ export class WebhooksController {
   }
 
   @Post(':id/secret-rotation')
-  @ApiCreatedResponse({ type: RotatedSecretResponseDto })
-  rotate(@Param('id', ParseIdPipe) id: string, @Work() work: WorkContext): Promise<RotatedSecretResponseDto> {
-    return this.webhooks.rotateSecret(id, work);
+  @Idempotent({ secrets: ['secret'] })
+  @ApiCreatedResponse({ type: RotatedSecretResponseDto, description: 'The new signing secret (shown once; a replay answers without it, and rotates nothing again)' })
+  async rotate(@Param('id', ParseIdPipe) id: string, @Res({ passthrough: true }) reply: FastifyReply, @Work() work: WorkContext): Promise<RotatedSecretResponseDto> {
+    const rotated = await this.webhooks.rotateSecret(id, work);
+    void reply.header('location', `/v1/webhooks/${id}`);
+    return rotated;
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: WebhookResponseDto })
+  get(@Param('id', ParseIdPipe) id: string): Promise<WebhookResponseDto> {
+    return this.webhooks.get(id);
   }
 
   @Delete(':id')

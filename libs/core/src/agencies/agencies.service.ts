@@ -40,6 +40,13 @@ export class AgenciesService {
     return { items, nextCursor: more ? Buffer.from(items[items.length - 1]!.code).toString('base64url') : null };
   }
 
+  /** One agency (the Location of its creation). */
+  async get(code: string): Promise<AgencyView> {
+    const agency = await this.agencies.find(code);
+    if (!agency) throw new AppError('RESOURCE.NOT_FOUND', `Agency ${code} does not exist`);
+    return { code: agency.code, name: agency.name };
+  }
+
   /** The codes among `codes` that are not agencies. */
   async unknownCodes(codes: string[]): Promise<string[]> {
     const known = new Set(await this.agencies.existingCodes(codes));

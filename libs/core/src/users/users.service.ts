@@ -101,6 +101,13 @@ export class UsersService {
     return { token, expiresAt: expires?.toISOString() ?? null };
   }
 
+  /** One user (the Location of its creation). */
+  async get(userId: string): Promise<UserView> {
+    const user = await this.users.find(this.tx.none, userId);
+    if (!user) throw new AppError('USER.NOT_FOUND', `User ${userId} does not exist`);
+    return toView(user);
+  }
+
   private async requireUser(tx: Tx, userId: string): Promise<void> {
     if (!(await this.users.find(tx, userId))) throw new AppError('USER.NOT_FOUND', `User ${userId} does not exist`);
   }

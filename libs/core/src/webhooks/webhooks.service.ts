@@ -8,7 +8,7 @@ import { Webhook } from 'standardwebhooks';
 import { APP_CONFIG, type AppConfig } from '@labgate/config';
 import { SecretBox } from '../common/secret-box';
 import { checkTargetUrl, resolveTarget, TargetPolicy, TargetRefusedError } from './targets';
-import { DeliveryRow, PG_FOREIGN_KEY_VIOLATION, pgCode, Transactor, WebhooksRepository, WorkContext } from '@labgate/persistence';
+import { DeliveryRow, PG_FOREIGN_KEY_VIOLATION, pgCode, Transactor, WebhooksRepository, type WebhookWithCounts, WorkContext } from '@labgate/persistence';
 import { JobName } from '@labgate/queue';
 import { OutboxService } from '../outbox/outbox.service';
 import { AppError } from '../common/app-error';
@@ -128,14 +128,14 @@ export class WebhooksService {
 
   async list(limit?: number, cursor?: string): Promise<Page<WebhookView>> {
     const page = pageRequest(limit, cursor);
-    return toPage(await this.webhooks.page(page), page.size, (r) => ({
-      id: r.id,
-      agency: r.agency_code,
-      url: r.url,
-      events: r.events,
-      createdAt: r.created_at.toISOString(),
-      deliveries: { pending: r.pending, delivered: r.delivered, failed: r.failed },
-    }));
+    return toPage(await this.webhooks.page(page), page.size, toWebhookView);
+  }
+
+  /** One live subscription (the Location of its creation). */
+  async get(id: string): Promise<WebhookView> {
+    const row = await this.webhooks.find(id);
+    if (!row) throw new AppError('RESOURCE.NOT_FOUND', `Webhook ${id} does not exist`);
+    return toWebhookView(row);
   }
 
   async deliveries(status: DeliveryView['status'] | undefined, limit?: number, cursor?: string): Promise<Page<DeliveryView>> {
@@ -199,4 +199,15 @@ export class WebhooksService {
       req.end(body);
     });
   }
+}
+
+function toWebhookView(r: WebhookWithCounts): WebhookView {
+  return {
+    id: r.id,
+    agency: r.agency_code,
+    url: r.url,
+    events: r.events,
+    createdAt: r.created_at.toISOString(),
+    deliveries: { pending: r.pending, delivered: r.delivered, failed: r.failed },
+  };
 }

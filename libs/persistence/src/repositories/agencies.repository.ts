@@ -17,6 +17,10 @@ export class AgenciesRepository {
     return this.db.getRepository(AgencyEntity).find({ select: { code: true, name: true }, where: { code: MoreThan(afterCode) }, order: { code: 'ASC' }, take: size + 1 });
   }
 
+  async find(code: string): Promise<{ code: string; name: string } | null> {
+    return this.db.getRepository(AgencyEntity).findOne({ select: { code: true, name: true }, where: { code } });
+  }
+
   async existingCodes(codes: string[]): Promise<string[]> {
     if (codes.length === 0) return [];
     const rows = await this.db.getRepository(AgencyEntity).find({ select: { code: true }, where: { code: In(codes) } });

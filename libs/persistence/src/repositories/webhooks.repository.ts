@@ -37,6 +37,13 @@ export interface DeliveryRow {
 export const WEBHOOK_COLUMNS = rowColumns<WebhookRow>()('id', 'agency_code', 'url', 'events', 'created_at');
 export const DELIVERY_COLUMNS = rowColumns<DeliveryRow>()('id', 'webhook_id', 'event_id', 'event', 'body', 'status', 'attempts', 'last_status', 'last_error', 'created_at', 'finished_at');
 
+/** Subscriptions with their deliveries counted by status (a WHERE and GROUP BY w.id follow). */
+const WITH_COUNTS = `SELECT w.id, w.agency_code, w.url, w.events, w.created_at,
+        count(d.*) FILTER (WHERE d.status = 'pending')::int AS pending,
+        count(d.*) FILTER (WHERE d.status = 'delivered')::int AS delivered,
+        count(d.*) FILTER (WHERE d.status = 'failed')::int AS failed
+   FROM webhooks w LEFT JOIN webhook_deliveries d ON d.webhook_id = w.id`;
+
 /** Agency webhook subscriptions and their deliveries. */
 @Injectable()
 export class WebhooksRepository {
@@ -53,15 +60,13 @@ export class WebhooksRepository {
   async page(page: PageRequest): Promise<WebhookWithCounts[]> {
     const params: unknown[] = [];
     const where = keysetCondition('w', page.after, params);
-    return this.db.query(
-      `SELECT w.id, w.agency_code, w.url, w.events, w.created_at,
-              count(d.*) FILTER (WHERE d.status = 'pending')::int AS pending,
-              count(d.*) FILTER (WHERE d.status = 'delivered')::int AS delivered,
-              count(d.*) FILTER (WHERE d.status = 'failed')::int AS failed
-         FROM webhooks w LEFT JOIN webhook_deliveries d ON d.webhook_id = w.id
-        WHERE ${where} AND w.deleted_at IS NULL GROUP BY w.id ORDER BY w.created_at DESC, w.id DESC ${pageLimit(page.size)}`,
-      params,
-    );
+    return this.db.query(`${WITH_COUNTS} WHERE ${where} AND w.deleted_at IS NULL GROUP BY w.id ORDER BY w.created_at DESC, w.id DESC ${pageLimit(page.size)}`, params);
+  }
+
+  /** One live subscription with its delivery counts, or null. */
+  async find(id: string): Promise<WebhookWithCounts | null> {
+    const [row]: WebhookWithCounts[] = await this.db.query(`${WITH_COUNTS} WHERE w.id = $1 AND w.deleted_at IS NULL GROUP BY w.id`, [id]);
+    return row ?? null;
   }
 
   /** One pending delivery per subscription of the involved agencies to this event; their ids. */
