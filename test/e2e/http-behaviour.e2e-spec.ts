@@ -218,7 +218,9 @@ describe('HTTP behaviour', () => {
   });
 
   it('requires a valid bearer token on every /v1 route', async () => {
-    expectProblem(await api.http.get('/v1/me'), 401, 'AUTH.UNAUTHENTICATED');
+    const anonymous = await api.http.get('/v1/me');
+    expectProblem(anonymous, 401, 'AUTH.UNAUTHENTICATED');
+    expect(anonymous.headers['www-authenticate']).toBe('Bearer realm="labgate"');
     expectProblem(await api.http.get('/v1/pilots').set('Authorization', 'Bearer lg_not-a-real-token'), 401);
     expectProblem(await api.http.get('/v1/agencies').set('Authorization', 'Basic YWRtaW46YWRtaW4='), 401);
   });

@@ -173,6 +173,8 @@ describe('pilots', () => {
       const pilot = await createPilot(api, lead, programmeId);
       expectProblem(await api.http.patch(`/v1/pilots/${pilot.id}`).set(lead.auth).send({ title: 'x' }), 428, 'PILOT.PRECONDITION_REQUIRED');
       expectProblem(await api.http.patch(`/v1/pilots/${pilot.id}`).set(lead.auth).set('If-Match', '"7"').send({ title: 'x' }), 412, 'PILOT.STALE');
+      // If-Match compares strongly (RFC 9110): a weak tag of the current version matches nothing.
+      expectProblem(await api.http.patch(`/v1/pilots/${pilot.id}`).set(lead.auth).set('If-Match', 'W/"1"').send({ title: 'x' }), 412, 'PILOT.STALE');
       const read = await api.http.get(`/v1/pilots/${pilot.id}`).set(lead.auth);
       expect(read.body.version).toBe(1);
       expect(read.body.title).toBe(pilot.title);
@@ -314,6 +316,8 @@ describe('pilots', () => {
         { amountCents: 10.5, description: 'fraction', spentOn: '2026-11-01' },
         { amountCents: 10, description: 'bad date', spentOn: '2026-02-30' },
         { amountCents: 10, description: '', spentOn: '2026-11-01' },
+        { amountCents: 10, description: 'not yet made', spentOn: '2099-12-01' },
+        { amountCents: 10, description: 'not yet made', spentOn: new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10) },
       ]) {
         expectProblem(await api.http.post(`/v1/pilots/${pilot.id}/expenditures`).set(lead.auth).send(body), 400);
       }

@@ -30,6 +30,7 @@ describe('rate limiting per caller, counted in Redis', () => {
       const refused = await request(url).get('/v1/me').set(first.auth);
       expectProblem(refused, 429, 'REQUEST.RATE_LIMITED');
       expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      expect(refused.body.detail).toBe('Too many requests from this caller: wait the seconds Retry-After gives, then try again');
     }
     // Another caller has a budget of its own; health checks are never limited.
     expect((await request(a.url).get('/v1/me').set(second.auth)).status).toBe(200);

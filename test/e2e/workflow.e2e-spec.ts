@@ -80,7 +80,7 @@ describe('queued review workflow (API + worker + Postgres + Redis)', () => {
 
     // No gate is left; spend is still reported.
     expectProblem(await api.http.post(`/v1/pilots/${pilot.id}/submissions`).set(cast.lead.auth).send(submission(0, 8)), 409);
-    expect((await api.http.post(`/v1/pilots/${pilot.id}/expenditures`).set(cast.lead.auth).send({ amountCents: 5_000_000, description: 'Field deployment', spentOn: '2027-06-01' })).status).toBe(201);
+    expect((await api.http.post(`/v1/pilots/${pilot.id}/expenditures`).set(cast.lead.auth).send({ amountCents: 5_000_000, description: 'Field deployment', spentOn: '2026-11-30' })).status).toBe(201);
 
     const audit = (await api.http.get(`/v1/pilots/${pilot.id}/audit?limit=100`).set(cast.lead.auth)).body.items.map((e: { action: string }) => e.action);
     expect(audit.filter((a: string) => a === 'gate.decided')).toHaveLength(3);
@@ -271,7 +271,7 @@ describe('queued review workflow (API + worker + Postgres + Redis)', () => {
     const fund = await seated(api, cast, await submit(api, cast, pilot.id, 12_000_000));
     await voteAll(api, cast, fund, () => ({ recommendation: 'fund' }));
     await settled(api, cast, fund.id);
-    await api.http.post(`/v1/pilots/${pilot.id}/expenditures`).set(cast.lead.auth).send({ amountCents: 2_000_000, description: 'Prototype', spentOn: '2027-01-10' });
+    await api.http.post(`/v1/pilots/${pilot.id}/expenditures`).set(cast.lead.auth).send({ amountCents: 2_000_000, description: 'Prototype', spentOn: '2026-11-10' });
     const before = await programme();
     const test = await seated(api, cast, await submit(api, cast, pilot.id, 0));
 

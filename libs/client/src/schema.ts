@@ -1452,6 +1452,8 @@ export interface components {
         /** @description No API token, or one that is unknown, revoked or expired. Codes: AUTH.UNAUTHENTICATED */
         Problem401: {
             headers: {
+                /** @description The scheme wanted: Bearer (RFC 6750) */
+                "WWW-Authenticate"?: string;
                 "X-Request-Id": components["headers"]["X-Request-Id"];
                 [name: string]: unknown;
             };

@@ -82,6 +82,7 @@ export function completeContract(document: OpenAPIObject): OpenAPIObject {
           headers: {
             'X-Request-Id': { $ref: '#/components/headers/X-Request-Id' },
             ...(status === 429 ? { 'Retry-After': { $ref: '#/components/headers/Retry-After' } } : {}),
+            ...(status === 401 ? { 'WWW-Authenticate': { description: 'The scheme wanted: Bearer (RFC 6750)', schema: { type: 'string', example: 'Bearer realm="labgate"' } } } : {}),
           },
           content: { [PROBLEM_CONTENT_TYPE.split(';')[0]!]: { schema: { $ref: '#/components/schemas/Problem' } } },
         },

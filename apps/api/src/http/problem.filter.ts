@@ -22,6 +22,8 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: u
     logger.error({ err, correlationId: problem.correlationId, url: request.url }, 'request failed');
   }
   if (reply.sent) return;
+  // RFC 6750 §3: a 401 names the scheme it wants.
+  if (problem.status === 401) void reply.header('www-authenticate', 'Bearer realm="labgate"');
   // Set here too: errors Fastify raises while routing skip the hooks that otherwise add it.
   void reply
     .status(problem.status)

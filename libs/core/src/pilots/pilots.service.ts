@@ -195,10 +195,11 @@ function checkTrl(trl: { current: number; target: number }): void {
   }
 }
 
+/** If-Match compares strongly (RFC 9110 §13.1.1): a weak tag `W/"3"` matches no version. */
 function etagMatches(ifMatch: string, version: number): boolean {
   return ifMatch
     .split(',')
-    .map((t) => t.trim().replace(/^W\//, ''))
+    .map((t) => t.trim())
     .includes(`"${version}"`);
 }
 
