@@ -188,7 +188,21 @@ describe('portfolio reports', () => {
       p90ReviewTurnaroundDays: 0,
     });
     expect(body.digest).toMatch(/^[0-9a-f]{64}$/);
-    expect(Object.keys(body)).toEqual(expect.arrayContaining(['asOf', 'sealRoot', 'digest']));
+    expect(Object.keys(body)).toEqual(expect.arrayContaining(['asOf', 'sealRoot', 'sealSize', 'digest']));
+  });
+
+  it('cites the latest seal as the signed checkpoint anyone can fetch and check (DESIGN §4b)', async () => {
+    // The worker seals every 2 s here: a report made after one cites it.
+    const body = await waitFor('a report citing a seal', async () => {
+      const res = await report(cast.funder);
+      return res.body.sealSize !== null ? res.body : undefined;
+    });
+    expect(body.sealRoot).toMatch(/^[0-9a-f]{64}$/);
+    const note = await api.http.get('/v1/transparency/checkpoint').query({ size: body.sealSize }).set(cast.funder.auth);
+    expect(note.status).toBe(200);
+    const [, size, root] = note.text.split('\n');
+    expect(Number(size)).toBe(body.sealSize);
+    expect(Buffer.from(root!, 'base64').toString('hex')).toBe(body.sealRoot);
   });
 
   it('rebuilds the report as of a moment: before and after a decision, the same on every later day', async () => {

@@ -118,6 +118,9 @@ describe('validatePolicy rejects', () => {
     ['vetoSeats[0]', { vetoSeats: [''] }],
     ['vetoSeats[0]', { vetoSeats: ['   '] }],
     ['vetoSeats[0]', { vetoSeats: [7] }],
+    ['vetoSeats[0]', { vetoSeats: ['bogus'] }],
+    ['vetoSeats[1]', { vetoSeats: ['funding', 'Funding'] }],
+    ['vetoSeats[0]', { vetoSeats: ['data protection'] }],
     ['maxRounds', { maxRounds: 0 }],
     ['maxRounds', { maxRounds: 11 }],
     ['maxRounds', { maxRounds: 1.5 }],
@@ -147,7 +150,7 @@ describe('validatePolicy rejects', () => {
       reminderHoursBeforeDue: -1,
       quorum: 2,
       rule: 'x',
-      vetoSeats: ['a', 'a', ''],
+      vetoSeats: ['EUROPOL', 'EUROPOL', ''],
       thresholds: { excellence: 9, impact: -1, implementation: 6, total: 16 },
       maxRounds: 0,
     });

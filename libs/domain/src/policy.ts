@@ -1,5 +1,6 @@
 import { PREREQUISITES, type Prerequisite } from './compliance';
 import { DomainError, FieldProblem } from './errors';
+import { DATA_PROTECTION_SEAT, FUNDING_SEAT } from './seats';
 
 export const TALLY_RULES = ['majority', 'unanimous'] as const;
 export type TallyRule = (typeof TALLY_RULES)[number];
@@ -64,6 +65,11 @@ function deepFreeze<T extends object>(value: T): T {
   return Object.freeze(value);
 }
 
+/** A seat a review can have (seatsFor): an agency's, by its code, or one of the two special seats. */
+function isSeatName(seat: string): boolean {
+  return seat === DATA_PROTECTION_SEAT || seat === FUNDING_SEAT || /^[A-Z][A-Z0-9-]{1,15}$/.test(seat);
+}
+
 function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
@@ -108,6 +114,8 @@ export function validatePolicy(input: GatePolicy): GatePolicy {
       const field = `vetoSeats[${index}]`;
       if (typeof seat !== 'string' || seat.trim() === '') {
         problems.push({ field, message: 'must be a non-empty string' });
+      } else if (!isSeatName(seat.trim())) {
+        problems.push({ field, message: `names no seat: ${DATA_PROTECTION_SEAT}, ${FUNDING_SEAT} or an agency code (e.g. EUROPOL)` });
       } else if (vetoSeats.includes(seat.trim())) {
         problems.push({ field, message: `duplicates seat ${seat.trim()}` });
       } else {

@@ -68,7 +68,9 @@ export interface PortfolioReport {
   meanTrlGain: number | null;
   /** Pilots that cannot go to their next gate for lack of a compliance prerequisite, at asOf. */
   compliance: { blockedPilots: number; medianDaysBlocked: number | null; byPrerequisite: Record<string, number> };
+  /** The latest signed checkpoint at or before asOf (hex root, and its size for GET /v1/transparency/checkpoint?size=). */
   sealRoot: string | null;
+  sealSize: number | null;
   digest: string;
 }
 
@@ -153,7 +155,7 @@ export class ReportsService {
       // for the whole portfolio at 100,000 pilots): the longer half of the walks on a second
       // connection reading the same snapshot, while this one walks the rest and reads the others.
       const [apart, here] = splitWalks(wanted.filter((w) => w.count > 0));
-      const [walkedApart, [walkedHere, spendSince, envelope, lessons, blocks, sealRoot]] = await settledBoth(
+      const [walkedApart, [walkedHere, spendSince, envelope, lessons, blocks, seal]] = await settledBoth(
         apart.length > 0 ? s.alongside((t) => this.reports.percentiles(t, scope, apart)) : Promise.resolve([]),
         sequential([
           () => this.reports.percentiles(s, scope, here),
@@ -161,7 +163,7 @@ export class ReportsService {
           () => this.reports.envelope(s, scope),
           () => this.reports.lessons(s, scope, reader),
           () => this.reports.complianceBlocks(s, scope),
-          () => this.reports.sealRoot(s, scope.asOf),
+          () => this.reports.seal(s, scope.asOf),
         ] as const),
       );
       const percentiles = [...walkedApart, ...walkedHere];
@@ -246,7 +248,8 @@ export class ReportsService {
           medianDaysBlocked: num(blocks.find((b) => b.item === null)?.median_days ?? null),
           byPrerequisite: sortKeys(Object.fromEntries(blocks.filter((b) => b.item !== null).map((b) => [b.item!, b.blocked]))),
         },
-        sealRoot,
+        sealRoot: seal?.root ?? null,
+        sealSize: seal?.size ?? null,
       };
       return report;
     });

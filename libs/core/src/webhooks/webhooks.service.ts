@@ -102,8 +102,13 @@ export class WebhooksService {
   /** A new secret, shown once; the previous one keeps signing (both signatures sent) for the overlap. */
   async rotateSecret(id: string, work: WorkContext): Promise<{ id: string; secret: string; previousSecretExpiresAt: string }> {
     const secret = newSecret();
-    const rotated = await this.tx.run((tx) => this.webhooks.rotateSecret(tx, id, this.box.seal(secret), this.config.webhookSecretOverlapHours), work);
-    if (!rotated) throw new AppError('RESOURCE.NOT_FOUND', `Webhook ${id} does not exist`);
+    // Refused inside the transaction: it then rolls back, and an Idempotency-Key's record (written
+    // by the commit) is not kept for a rotation that never happened.
+    const rotated = await this.tx.run(async (tx) => {
+      const row = await this.webhooks.rotateSecret(tx, id, this.box.seal(secret), this.config.webhookSecretOverlapHours);
+      if (!row) throw new AppError('RESOURCE.NOT_FOUND', `Webhook ${id} does not exist`);
+      return row;
+    }, work);
     return { id, secret, previousSecretExpiresAt: rotated.previous_secret_expires_at.toISOString() };
   }
 

@@ -350,9 +350,14 @@ export class ReportsRepository {
     );
   }
 
-  async sealRoot(s: ReportSnapshot, asOf: Date): Promise<string | null> {
-    const [row] = await s.query<{ root: string }>('SELECT root FROM chain_seals WHERE sealed_at <= $1 ORDER BY sealed_at DESC, id DESC LIMIT 1', [asOf]);
-    return row?.root ?? null;
+  /**
+   * The latest seal at or before `asOf`: the signed transparency-log checkpoint every seal makes
+   * (DESIGN §4b), whose root and size anyone can check against GET /v1/transparency/checkpoint?size=
+   * and the published key.
+   */
+  async seal(s: ReportSnapshot, asOf: Date): Promise<{ root: string; size: number } | null> {
+    const [row] = await s.query<{ root: string; size: string }>('SELECT root, size FROM tlog_checkpoints WHERE created_at <= $1 ORDER BY size DESC LIMIT 1', [asOf]);
+    return row ? { root: row.root, size: Number(row.size) } : null;
   }
 
   /**
