@@ -112,6 +112,24 @@ describe('hostile input', () => {
     expect(await counts()).toEqual(before);
   });
 
+  it('refuses a body whose bytes are not UTF-8 (400), where decoding would have stored U+FFFD', async () => {
+    const before = await counts();
+    const json = (name: Buffer) => Buffer.concat([Buffer.from('{"name":"'), name, Buffer.from('","email":"utf8.check@europol.example","agency":"EUROPOL","roles":["lead"]}')]);
+    for (const bytes of [Buffer.from([0x4d, 0xfc, 0x6c, 0x6c, 0x65, 0x72]) /* Müller in Latin-1 */, Buffer.from([0xed, 0xa0, 0x80]) /* a surrogate in UTF-8 form */, Buffer.from([0xc3])]) {
+      // The bytes as they are (supertest would serialise a Buffer as JSON).
+      const res = await fetch(`${api.url}/v1/users`, { method: 'POST', headers: { ...admin, 'Content-Type': 'application/json' }, body: json(bytes) });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      const problem = (await res.json()) as { code: string; detail: string };
+      expect(problem.code).toBe('REQUEST.INVALID');
+      expect(problem.detail).toMatch(/not valid UTF-8/);
+    }
+    expect(await counts()).toEqual(before);
+    // The same name in UTF-8 is a name like any other.
+    const utf8 = await fetch(`${api.url}/v1/users`, { method: 'POST', headers: { ...admin, 'Content-Type': 'application/json' }, body: json(Buffer.from('Müller', 'utf8')) });
+    expect([utf8.status, ((await utf8.json()) as { name: string }).name]).toEqual([201, 'Müller']);
+  });
+
   it('refuses form and text bodies with 415', async () => {
     const before = await counts();
     expectProblem(await api.http.post('/v1/users').set(admin).type('form').send('name=a&email=b@c.eu&agency=EUROPOL&roles=lead'), 415, 'REQUEST.UNSUPPORTED_MEDIA_TYPE');

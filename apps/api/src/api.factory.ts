@@ -14,7 +14,7 @@ import { createValidationPipe } from './http/validation';
 import { endSpan, startRequestSpan, tracingEnabled, withSpan } from '@labgate/core';
 import type { Span } from '@opentelemetry/api';
 import { loadConfig } from '@labgate/config';
-import { clientErrorHandler, installInputGuard } from './http/input-guard';
+import { clientErrorHandler, installInputGuard, utf8JsonParser } from './http/input-guard';
 import { ApiMetrics } from './metrics/api-metrics';
 import { operationIdFor } from './http/operation-ids';
 import metadata from './metadata';
@@ -48,6 +48,8 @@ export async function createApiApp(): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule, adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(createValidationPipe());
+  // Bodies are UTF-8 JSON, checked before they are decoded (the input guard checks what they say).
+  app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT_BYTES }, utf8JsonParser(app.getHttpAdapter().getInstance()));
   app.enableShutdownHooks();
 
   // Errors raised by Fastify itself (bad JSON, body too large, wrong media type) reach Nest's

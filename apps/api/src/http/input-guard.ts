@@ -1,6 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { AppError, type ErrorDetail } from '@labgate/core';
@@ -102,6 +103,23 @@ export function installInputGuard(fastify: FastifyInstance, send: (request: Fast
     }
     done();
   });
+}
+
+/**
+ * The JSON body parser: Fastify's own (prototype and constructor keys refused), behind a check
+ * that the bytes are UTF-8. Decoding replaces every invalid byte with U+FFFD, so a title sent in
+ * Latin-1 or cut mid-character would be stored silently corrupted; it is refused instead, like a
+ * lone surrogate written as a JSON escape.
+ */
+export function utf8JsonParser(fastify: FastifyInstance): (request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => void {
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  return (request, body, done) => {
+    if (!isUtf8(body)) {
+      done(Object.assign(new Error('The body is not valid UTF-8: send text as UTF-8'), { statusCode: 400 }));
+      return;
+    }
+    parseJson(request, body.toString('utf8'), done);
+  };
 }
 
 /**
