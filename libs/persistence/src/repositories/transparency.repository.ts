@@ -44,8 +44,17 @@ export class TransparencyRepository {
     return rows[0] ? Number(rows[0].idx) : null;
   }
 
+  /**
+   * Dated when written (clock_timestamp), not when its transaction began: the transaction hashes
+   * every leaf first, and a report as of a moment in between must not find a checkpoint that
+   * committed after it read (a report's seal is the latest checkpoint dated at or before asOf).
+   */
   async insertCheckpoint(tx: Tx, c: { size: number; root: string; note: string }): Promise<void> {
-    await tx.query('INSERT INTO tlog_checkpoints (size, root, note) VALUES ($1, $2, $3) ON CONFLICT (size) DO NOTHING', [c.size, c.root, c.note]);
+    await tx.query('INSERT INTO tlog_checkpoints (size, root, note, created_at) VALUES ($1, $2, $3, clock_timestamp()) ON CONFLICT (size) DO NOTHING', [
+      c.size,
+      c.root,
+      c.note,
+    ]);
   }
 
   async checkpoint(tx: Tx, size?: number): Promise<CheckpointRow | null> {
