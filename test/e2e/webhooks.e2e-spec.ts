@@ -125,6 +125,14 @@ describe('webhooks', () => {
       const delivered = (await api.http.get('/v1/webhooks/deliveries?status=delivered&limit=100').set(admin)).body.items.find((d: { webhookId: string }) => d.webhookId === created.body.id);
       expectProblem(await api.http.post(`/v1/webhooks/deliveries/${delivered.id}/redelivery`).set(admin).send(), 409, 'WEBHOOK.DELIVERY_NOT_FAILED');
       expectProblem(await api.http.post('/v1/webhooks/deliveries/00000000-0000-4000-8000-000000000000/redelivery').set(admin).send(), 404);
+      // Failed again, then its webhook deleted: nothing would receive a redelivery, and the problem says so.
+      await waitFor('the redelivery given up too', async () =>
+        (await api.http.get('/v1/webhooks/deliveries?status=failed&limit=100').set(admin)).body.items.some((d: { id: string }) => d.id === dead.id),
+      );
+      expect((await api.http.delete(`/v1/webhooks/${failing.body.id}`).set(admin)).status).toBe(204);
+      const orphan = await api.http.post(`/v1/webhooks/deliveries/${dead.id}/redelivery`).set(admin).send();
+      expectProblem(orphan, 409, 'WEBHOOK.DELIVERY_NOT_FAILED');
+      expect(orphan.body.detail).toBe(`Delivery ${dead.id} belongs to a deleted webhook: nothing would receive it`);
     } finally {
       for (const s of [ok, broken, other]) s.server.close();
     }

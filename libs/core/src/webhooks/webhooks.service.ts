@@ -126,7 +126,10 @@ export class WebhooksService {
     if (!reset) {
       const status = await this.webhooks.deliveryStatus(deliveryId);
       if (status === null) throw new AppError('RESOURCE.NOT_FOUND', `Delivery ${deliveryId} does not exist`);
-      throw new AppError('WEBHOOK.DELIVERY_NOT_FAILED', `Delivery ${deliveryId} is ${status}, not failed`);
+      throw new AppError(
+        'WEBHOOK.DELIVERY_NOT_FAILED',
+        status === 'failed' ? `Delivery ${deliveryId} belongs to a deleted webhook: nothing would receive it` : `Delivery ${deliveryId} is ${status}, not failed`,
+      );
     }
     return { id: deliveryId, status: 'pending' };
   }
