@@ -314,6 +314,12 @@ describe('queued review workflow (API + worker + Postgres + Redis)', () => {
 
     // One open review per pilot.
     expectProblem(await api.http.post(`/v1/pilots/${pilot.id}/submissions`).set(cast.lead.auth).send(submission(1_000_000)), 409, 'GATE.REVIEW_OPEN');
+    // What shapes the seats stays as the review opened with until it is decided; the text may still be polished.
+    const etag = (await api.http.get(`/v1/pilots/${pilot.id}`).set(cast.lead.auth)).headers.etag!;
+    for (const change of [{ partnerAgencies: [] }, { personalData: false }, { programmeId: cast.programmeId }]) {
+      expectProblem(await api.http.patch(`/v1/pilots/${pilot.id}`).set(cast.lead.auth).set('If-Match', etag).send(change), 409, 'GATE.REVIEW_OPEN');
+    }
+    expect((await api.http.patch(`/v1/pilots/${pilot.id}`).set(cast.lead.auth).set('If-Match', etag).send({ summary: 'Polished while under review.' })).status).toBe(200);
   });
 
   it('removes the timers of a decided review, and runs every review job a second time as a no-op', async () => {
