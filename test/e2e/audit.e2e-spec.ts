@@ -1,4 +1,4 @@
-import { merkleRoot } from '@labgate/domain';
+import { hashEvent, merkleRoot, verifyChain } from '@labgate/domain';
 import { startApi, TestApi } from './support/api';
 import { createPilot, createProgramme, createUser, TestUser } from './support/fixtures';
 import { waitFor } from './support/workflow';
@@ -48,6 +48,30 @@ describe('audit chain', () => {
       await tx.query('ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_delete');
     });
     expect((await api.http.get(`/v1/pilots/${id}/audit/verify`).set(lead.auth)).body).toEqual({ valid: false, events: 4, brokenAtSeq: 3 });
+  });
+
+  it('finds a tail rewritten with every hash recomputed, against the hashes the transparency log took', async () => {
+    const id = await pilotWithHistory();
+    // A proof signs a checkpoint over every event so far: the log now holds their hashes.
+    expect((await api.http.get(`/v1/pilots/${id}/audit/4/proof`).set(lead.auth)).status).toBe(200);
+    const rows = await api.db.query('SELECT * FROM audit_events WHERE pilot_id = $1 ORDER BY seq', [id]);
+    await api.db.transaction(async (tx) => {
+      await tx.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_delete');
+      let prevHash = rows[1].prev_hash as string;
+      for (const row of rows.slice(1)) {
+        const payload = row.seq === 2 ? { changes: { summary: 'A summary nobody wrote.' } } : row.payload;
+        const hash = hashEvent(prevHash, { seq: row.seq, pilotId: id, actor: row.actor, action: row.action, payload, at: row.at.toISOString() });
+        await tx.query('UPDATE audit_events SET payload = $3, prev_hash = $4, hash = $5 WHERE pilot_id = $1 AND seq = $2', [id, row.seq, payload, prevHash, hash]);
+        prevHash = hash;
+      }
+      await tx.query('ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_delete');
+    });
+    // The rewritten chain links up on its own: only the log can tell.
+    const rewritten = await api.db.query('SELECT * FROM audit_events WHERE pilot_id = $1 ORDER BY seq', [id]);
+    expect(
+      verifyChain(rewritten.map((r: Record<string, never>) => ({ seq: r.seq, pilotId: id, actor: r.actor, action: r.action, payload: r.payload, at: (r.at as Date).toISOString(), prevHash: r.prev_hash, hash: r.hash }))),
+    ).toEqual({ valid: true, events: 4 });
+    expect((await api.http.get(`/v1/pilots/${id}/audit/verify`).set(lead.auth)).body).toEqual({ valid: false, events: 4, brokenAtSeq: 2 });
   });
 
   it('seals the heads of all chains into a Merkle root on the worker’s schedule', async () => {

@@ -78,10 +78,15 @@ export class AuditService {
   /** Recomputes the whole chain from the stored rows. */
   async verify(viewer: Viewer, pilotId: string): Promise<{ valid: boolean; events: number; brokenAtSeq?: number }> {
     await this.requireVisible(viewer, pilotId);
-    const rows = await this.audit.chain(pilotId);
-    return verifyChain(
+    const rows = await this.audit.chainWithLeaves(pilotId);
+    const chain = verifyChain(
       rows.map((r) => ({ seq: r.seq, pilotId: r.pilot_id, actor: r.actor, action: r.action, payload: r.payload, at: r.at.toISOString(), prevHash: r.prev_hash, hash: r.hash })),
     );
+    // A chain rewritten from some event on, every hash recomputed, links up again; the
+    // transparency log kept each event's hash as it was when a checkpoint signed it.
+    const relogged = rows.find((r) => r.logged_hash !== null && r.logged_hash !== r.hash);
+    if (!relogged || (chain.brokenAtSeq !== undefined && chain.brokenAtSeq <= relogged.seq)) return chain;
+    return { valid: false, events: chain.events, brokenAtSeq: relogged.seq };
   }
 
   private async requireVisible(viewer: Viewer, pilotId: string): Promise<void> {

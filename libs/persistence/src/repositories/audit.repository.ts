@@ -54,6 +54,14 @@ export class AuditRepository {
     return this.db.query('SELECT * FROM audit_events WHERE pilot_id = $1 ORDER BY seq', [pilotId]);
   }
 
+  /** The chain with, per event, the hash the transparency log took as its leaf (null until a checkpoint took it). */
+  async chainWithLeaves(pilotId: string): Promise<Array<AuditRow & { logged_hash: string | null }>> {
+    return this.db.query(
+      'SELECT e.*, l.hash AS logged_hash FROM audit_events e LEFT JOIN tlog_leaves l ON l.pilot_id = e.pilot_id AND l.seq = e.seq WHERE e.pilot_id = $1 ORDER BY e.seq',
+      [pilotId],
+    );
+  }
+
   /** The last link of every pilot's chain. */
   async heads(): Promise<Array<{ pilot_id: string; seq: number; hash: string }>> {
     return this.db.query('SELECT DISTINCT ON (pilot_id) pilot_id, seq, hash FROM audit_events ORDER BY pilot_id, seq DESC');
