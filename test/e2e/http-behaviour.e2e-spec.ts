@@ -178,10 +178,26 @@ describe('HTTP behaviour', () => {
     expect(after[0].n).toBe(before[0].n);
   });
 
-  it('answers a body over 1 MiB with a 413 problem', async () => {
+  it('answers a body over 1 MiB with a 413 problem, before reading it', async () => {
+    // The server answers from Content-Length alone. Sending the body too made the test race the
+    // server's close of the connection (the client's write then failed with EPIPE, in one CI run):
+    // the headers alone show the same answer without the race.
     const body = JSON.stringify(pilotBody(programmeId, { summary: 'x'.repeat(1024 * 1024 + 10) }));
-    const res = await api.http.post('/v1/pilots').set(lead.auth).set('Content-Type', 'application/json').send(body);
-    expectProblem(res, 413);
+    const { hostname, port } = new URL(api.url);
+    const socket = connect(Number(port), hostname);
+    try {
+      socket.write(
+        `POST /v1/pilots HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${lead.token}\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n`,
+      );
+      const answer = await nextResponse(socket);
+      expect(answer.status).toBe(413);
+      expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(answer.headers['x-request-id']).toEqual(expect.any(String));
+    } finally {
+      socket.destroy();
+    }
+    expect((await api.db.query('SELECT count(*)::int AS n FROM pilots WHERE length(summary) > 1048576'))[0].n).toBe(0);
   });
 
   it('refuses unknown and server-owned fields with 400, naming them', async () => {
