@@ -56,6 +56,7 @@ import { QueueHandles } from './admin/queue-handles';
       useFactory: (config: AppConfig, storage: SharedThrottlerStorage) => ({
         throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }],
         skipIf: () => config.rateLimitPerMinute === 0,
+        errorMessage: 'Too many requests from this caller: wait the seconds Retry-After gives, then try again',
         storage,
       }),
     }),

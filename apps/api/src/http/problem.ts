@@ -75,9 +75,7 @@ export function toProblem(err: unknown, correlationId?: string): ProblemDetails 
         : Array.isArray((response as { message?: unknown }).message)
           ? ((response as { message: string[] }).message.join('; '))
           : String((response as { message?: unknown }).message ?? err.message);
-    // @nestjs/throttler's own text ("ThrottlerException: Too Many Requests") names a class, not what to do.
-    const detail = status === 429 && message.startsWith('ThrottlerException') ? 'Too many requests from this caller: wait the seconds Retry-After gives, then try again' : message;
-    return build(status, CODE_BY_STATUS[status] ?? `HTTP.${status}`, detail, undefined, correlationId);
+    return build(status, CODE_BY_STATUS[status] ?? `HTTP.${status}`, message, undefined, correlationId);
   }
   const fastifyError = err as { statusCode?: number; code?: string; message?: string };
   if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {

@@ -1,11 +1,11 @@
-import { Body, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { Body, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { Principal, WEBHOOK_EVENTS, WebhooksService } from '@labgate/core';
 import { Caller, Roles } from '../auth/auth.decorators';
 import { PageOf, PageQueryDto, ParseIdPipe } from '../http/common.dto';
 import { Idempotent } from '../http/idempotency.interceptor';
+import { Located } from '../http/location';
 import { Work } from '../http/correlation';
 import type { WorkContext } from '@labgate/persistence';
 import { GuardedController } from '../auth/guarded-controller';
@@ -92,25 +92,18 @@ export class WebhooksController {
 
   @Post()
   @Idempotent({ secrets: ['secret'] })
+  @Located((created: CreatedWebhookResponseDto) => `/v1/webhooks/${created.id}`)
   @ApiCreatedResponse({ type: CreatedWebhookResponseDto, description: 'The subscription and its signing secret (shown once; a replay answers without it)' })
-  async create(
-    @Caller() caller: Principal,
-    @Body() body: CreateWebhookRequestDto,
-    @Res({ passthrough: true }) reply: FastifyReply,
-    @Work() work: WorkContext,
-  ): Promise<CreatedWebhookResponseDto> {
-    const created = await this.webhooks.create(caller, body, work);
-    void reply.header('location', `/v1/webhooks/${created.id}`);
-    return created;
+  create(@Caller() caller: Principal, @Body() body: CreateWebhookRequestDto, @Work() work: WorkContext): Promise<CreatedWebhookResponseDto> {
+    return this.webhooks.create(caller, body, work);
   }
 
   @Post(':id/secret-rotation')
   @Idempotent({ secrets: ['secret'] })
+  @Located((rotated: RotatedSecretResponseDto) => `/v1/webhooks/${rotated.id}`)
   @ApiCreatedResponse({ type: RotatedSecretResponseDto, description: 'The new signing secret (shown once; a replay answers without it, and rotates nothing again)' })
-  async rotate(@Param('id', ParseIdPipe) id: string, @Res({ passthrough: true }) reply: FastifyReply, @Work() work: WorkContext): Promise<RotatedSecretResponseDto> {
-    const rotated = await this.webhooks.rotateSecret(id, work);
-    void reply.header('location', `/v1/webhooks/${id}`);
-    return rotated;
+  rotate(@Param('id', ParseIdPipe) id: string, @Work() work: WorkContext): Promise<RotatedSecretResponseDto> {
+    return this.webhooks.rotateSecret(id, work);
   }
 
   @Get(':id')

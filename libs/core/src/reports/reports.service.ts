@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { canonicalJson, isTerminal, sha256Hex, Stage, STAGES } from '@labgate/domain';
-import { PercentileWanted, PortfolioCsvRow, ReportScope, ReportsRepository, SumRow } from '@labgate/persistence';
+import { AgenciesRepository, PercentileWanted, PortfolioCsvRow, ReportScope, ReportsRepository, SumRow } from '@labgate/persistence';
 
 /** One CSV row as the database streams it. */
 export type PortfolioCsvRowView = PortfolioCsvRow;
@@ -110,7 +110,10 @@ function badParameter(name: string): AppError {
  */
 @Injectable()
 export class ReportsService {
-  constructor(private readonly reports: ReportsRepository) {}
+  constructor(
+    private readonly reports: ReportsRepository,
+    private readonly agencies: AgenciesRepository,
+  ) {}
 
   async scope(reader: Principal, filters: ReportFilters): Promise<ReportScope> {
     if (!reader.roles.some((r) => READERS.has(r))) throw new AppError('AUTH.FORBIDDEN', 'Portfolio reports are for funders, chairs and admins');
@@ -133,7 +136,7 @@ export class ReportsService {
     if (filters.programmeId && !(await this.reports.programmeExists(filters.programmeId))) {
       throw new AppError('PROGRAMME.NOT_FOUND', `Programme ${filters.programmeId} does not exist`);
     }
-    if (filters.agency && !(await this.reports.agencyExists(filters.agency))) {
+    if (filters.agency && !(await this.agencies.find(filters.agency))) {
       throw new AppError('REQUEST.INVALID', `agency ${filters.agency} is not a registered agency code`, [{ field: 'agency', message: 'no such agency' }]);
     }
     return { asOf, from, programmeId: filters.programmeId ?? null, domain: filters.domain ?? null, agency: filters.agency ?? null };

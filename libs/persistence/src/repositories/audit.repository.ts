@@ -50,10 +50,6 @@ export class AuditRepository {
     return this.db.query(`SELECT * FROM audit_events WHERE pilot_id = $1 AND seq > $2 ORDER BY seq ${pageLimit(size)}`, [pilotId, afterSeq]);
   }
 
-  async chain(pilotId: string): Promise<AuditRow[]> {
-    return this.db.query('SELECT * FROM audit_events WHERE pilot_id = $1 ORDER BY seq', [pilotId]);
-  }
-
   /** The chain with, per event, the hash the transparency log took as its leaf (null until a checkpoint took it). */
   async chainWithLeaves(pilotId: string): Promise<Array<AuditRow & { logged_hash: string | null }>> {
     return this.db.query(

@@ -199,11 +199,6 @@ export class ReportsRepository {
     return rows.length > 0;
   }
 
-  async agencyExists(code: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query('SELECT 1 FROM agencies WHERE code = $1', [code]);
-    return rows.length > 0;
-  }
-
   /**
    * Every summable figure in one statement, from the rollups and the facts: as of asOf, either the
    * all-time rollups less any fact dated after asOf (`live`: asOf is now), or the monthly rollups
