@@ -36,6 +36,8 @@ export class BenchStack {
   readonly adminToken = `bench-admin-${randomBytes(16).toString('hex')}`;
   readonly db: Pool;
   api?: HttpProcess;
+  /** A second API on the same database that served none of the set-up (startFreshApi). */
+  freshApi?: HttpProcess;
   worker?: AppProcess;
   reference?: HttpProcess;
   nestReference?: HttpProcess;
@@ -87,6 +89,12 @@ export class BenchStack {
   async startApi(env: NodeJS.ProcessEnv = {}, nodeFlags: readonly string[] = []): Promise<HttpProcess> {
     this.api = await startApiProcess(`bench-${this.run}-api`, { ...this.appEnv(), ...env }, nodeFlags);
     return this.api;
+  }
+
+  /** A second API process on the run's database and Redis prefix, for a side that has served nothing of the set-up. */
+  async startFreshApi(nodeFlags: readonly string[] = []): Promise<HttpProcess> {
+    this.freshApi = await startApiProcess(`bench-${this.run}-api-fresh`, this.appEnv(), nodeFlags);
+    return this.freshApi;
   }
 
   startWorker(): AppProcess {
@@ -168,7 +176,7 @@ export class BenchStack {
       }
     };
     await Promise.all(
-      [this.api, this.worker, this.reference, this.nestReference, this.obligedNestReference].filter((p): p is AppProcess => p !== undefined).map((p) => attempt(`stopping ${p.name}`, () => p.stop('SIGTERM', 5_000))),
+      [this.api, this.freshApi, this.worker, this.reference, this.nestReference, this.obligedNestReference].filter((p): p is AppProcess => p !== undefined).map((p) => attempt(`stopping ${p.name}`, () => p.stop('SIGTERM', 5_000))),
     );
     await attempt('closing the pool', () => this.db.end());
     this.redis?.disconnect();
