@@ -72,6 +72,39 @@ describe('hostile input', () => {
     expect(res.body.name).toBe('Tab\tNew\nline 🛂');
   });
 
+  it('refuses required text that is only white space (400 naming the field), on create, edit and withdrawal, storing nothing', async () => {
+    const before = await counts();
+    const blanks: Array<[Record<string, unknown>, string]> = [
+      [{ title: '   ' }, 'title'],
+      [{ summary: '\n\t ' }, 'summary'],
+      // A reference the compliance checks require must name something.
+      [{ personalData: true, dpiaRef: ' ' }, 'dpiaRef'],
+      [{ heilmeier: { ...(pilotBody(programmeId).heilmeier as Record<string, unknown>), objective: '\u00a0' } }, 'heilmeier.objective'],
+    ];
+    for (const [overrides, field] of blanks) {
+      const res = await api.http.post('/v1/pilots').set(lead.auth).send(pilotBody(programmeId, overrides));
+      expectProblem(res, 400, 'REQUEST.INVALID');
+      expect(res.body.errors).toEqual([{ field, message: expect.stringMatching(/must not be blank/) }]);
+    }
+    const named = await api.http.post('/v1/users').set(admin).send(user({ name: ' \t ' }));
+    expectProblem(named, 400);
+    expect(named.body.errors).toEqual([{ field: 'name', message: expect.stringMatching(/must not be blank/) }]);
+    expectProblem(await api.http.post('/v1/programmes').set(lead.auth).send({ name: '  ', envelopeCents: 100 }), 400);
+    expect(await counts()).toEqual(before);
+
+    const pilot = await createPilot(api, lead, programmeId);
+    const edit = await api.http.patch(`/v1/pilots/${pilot.id}`).set(lead.auth).set('If-Match', `"${pilot.version}"`).send({ title: ' ' });
+    expectProblem(edit, 400);
+    expect(edit.body.errors).toEqual([{ field: 'title', message: expect.stringMatching(/must not be blank/) }]);
+    expectProblem(await api.http.post(`/v1/pilots/${pilot.id}/withdrawal`).set(lead.auth).send({ lessonsLearned: '  ' }), 400);
+    const after = (await api.http.get(`/v1/pilots/${pilot.id}`).set(lead.auth)).body;
+    expect({ title: after.title, stage: after.stage, version: after.version }).toEqual({ title: pilot.title, stage: 'proposal', version: pilot.version });
+    // Text with something to say around its white space is kept as written.
+    const spaced = await api.http.post('/v1/pilots').set(lead.auth).send(pilotBody(programmeId, { title: '  Counter-drone pilot  ' }));
+    expect(spaced.status).toBe(201);
+    expect(spaced.body.title).toBe('  Counter-drone pilot  ');
+  });
+
   it('refuses arrays for objects and objects for arrays, on create and on edit', async () => {
     const before = await counts();
     for (const overrides of [{ heilmeier: [] }, { heilmeier: [pilotBody(programmeId).heilmeier] }, { trl: [] }, { trl: [4, 7] }, { partnerAgencies: { a: 'EUROJUST' } }]) {

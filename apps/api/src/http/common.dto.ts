@@ -5,6 +5,13 @@ import { IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
 import { AppError } from '@labgate/core';
 import { isUuid } from '@labgate/domain';
 
+/**
+ * A required text must say something: at least one character that is not white space (a title of
+ * three spaces, or a DPIA reference of one, would pass a length check and mean nothing).
+ */
+export const NOT_BLANK = /\S/;
+export const BLANK = '$property must not be blank';
+
 export class PageQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20, description: 'Page size; values above 100 are capped at 100' })
   @IsOptional()

@@ -21,7 +21,7 @@ import {
   IsObject,
 } from 'class-validator';
 import { AI_ACT_CLASSES, AiActClass, PILOT_DOMAINS, PilotDomain, SENSITIVITIES, Sensitivity, Stage, STAGES } from '@labgate/domain';
-import { MAX_CENTS, PageOf, PageQueryDto } from '../http/common.dto';
+import { BLANK, MAX_CENTS, PageOf, PageQueryDto, NOT_BLANK } from '../http/common.dto';
 
 const TEXT_MAX = 20_000;
 const AGENCY_CODE = /^[A-Z][A-Z0-9-]{1,15}$/;
@@ -44,16 +44,19 @@ export class ExamDto {
   @ApiProperty({ example: 'mid-term' })
   @IsString()
   @Length(1, 200)
+  @Matches(NOT_BLANK, { message: BLANK })
   name!: string;
 
   @ApiProperty({ example: 'share of JIT evidence items with verifiable custody trail' })
   @IsString()
   @Length(1, 1000)
+  @Matches(NOT_BLANK, { message: BLANK })
   metric!: string;
 
   @ApiProperty({ example: '≥ 95 %' })
   @IsString()
   @Length(1, 1000)
+  @Matches(NOT_BLANK, { message: BLANK })
   target!: string;
 
   @ApiProperty({ format: 'date', example: '2027-03-31' })
@@ -67,36 +70,43 @@ export class HeilmeierDto {
   @ApiProperty({ description: 'What are you trying to do? No jargon.' })
   @IsString()
   @Length(1, TEXT_MAX)
+  @Matches(NOT_BLANK, { message: BLANK })
   objective!: string;
 
   @ApiProperty({ description: 'How is it done today, and what are the limits?' })
   @IsString()
   @Length(1, TEXT_MAX)
+  @Matches(NOT_BLANK, { message: BLANK })
   currentPractice!: string;
 
   @ApiProperty({ description: 'What is new, and why will it work?' })
   @IsString()
   @Length(1, TEXT_MAX)
+  @Matches(NOT_BLANK, { message: BLANK })
   novelty!: string;
 
   @ApiProperty({ description: 'Who cares? What difference will it make?' })
   @IsString()
   @Length(1, TEXT_MAX)
+  @Matches(NOT_BLANK, { message: BLANK })
   impact!: string;
 
   @ApiProperty()
   @IsString()
   @Length(1, TEXT_MAX)
+  @Matches(NOT_BLANK, { message: BLANK })
   risks!: string;
 
   @ApiProperty()
   @IsString()
   @Length(1, TEXT_MAX)
+  @Matches(NOT_BLANK, { message: BLANK })
   cost!: string;
 
   @ApiProperty()
   @IsString()
   @Length(1, TEXT_MAX)
+  @Matches(NOT_BLANK, { message: BLANK })
   schedule!: string;
 
   @ApiProperty({ type: [ExamDto], description: 'The mid-term and final exams the gates check' })
@@ -116,11 +126,13 @@ export class CreatePilotRequestDto {
   @ApiProperty({ example: 'Blockchain custody ledger for joint investigation teams' })
   @IsString()
   @Length(1, 300)
+  @Matches(NOT_BLANK, { message: BLANK })
   title!: string;
 
   @ApiProperty()
   @IsString()
   @Length(1, TEXT_MAX)
+  @Matches(NOT_BLANK, { message: BLANK })
   summary!: string;
 
   @ApiProperty({ enum: PILOT_DOMAINS })
@@ -158,6 +170,7 @@ export class CreatePilotRequestDto {
   @IsOptional()
   @IsString()
   @Length(1, 200)
+  @Matches(NOT_BLANK, { message: BLANK })
   dpiaRef?: string;
 
   @ApiProperty({ enum: SENSITIVITIES })
@@ -179,12 +192,14 @@ export class CreatePilotRequestDto {
   @IsOptional()
   @IsString()
   @Length(1, 200)
+  @Matches(NOT_BLANK, { message: BLANK })
   friaRef?: string;
 
   @ApiPropertyOptional({ description: 'Real-world testing plan reference; a high-risk AI pilot tested outside a sandbox needs it before the test gate' })
   @IsOptional()
   @IsString()
   @Length(1, 200)
+  @Matches(NOT_BLANK, { message: BLANK })
   realWorldTestingPlanRef?: string;
 
   @ApiPropertyOptional({ description: 'Whether the testing stage runs outside a regulatory sandbox (default false)' })
@@ -196,6 +211,7 @@ export class CreatePilotRequestDto {
   @IsOptional()
   @IsString()
   @Length(1, 200)
+  @Matches(NOT_BLANK, { message: BLANK })
   securityAccreditationRef?: string;
 }
 
@@ -245,6 +261,7 @@ export class WithdrawalRequestDto {
   @ApiProperty({ description: 'What the lab learned; required to abandon' })
   @IsString()
   @Length(1, TEXT_MAX)
+  @Matches(NOT_BLANK, { message: BLANK })
   lessonsLearned!: string;
 }
 
@@ -258,6 +275,7 @@ export class CreateExpenditureRequestDto {
   @ApiProperty({ example: 'Hyperledger Fabric test network hosting, Q1' })
   @IsString()
   @Length(1, 1000)
+  @Matches(NOT_BLANK, { message: BLANK })
   description!: string;
 
   @ApiProperty({ format: 'date', example: '2026-11-20' })

@@ -17,9 +17,10 @@ import {
   ValidateBy,
   ValidateNested,
   IsObject,
+  Matches,
 } from 'class-validator';
 import { Outcome, OUTCOMES } from '@labgate/domain';
-import { MAX_CENTS, PageOf, PageQueryDto } from '../http/common.dto';
+import { BLANK, MAX_CENTS, PageOf, PageQueryDto, NOT_BLANK } from '../http/common.dto';
 
 const TEXT_MAX = 20_000;
 
@@ -40,11 +41,13 @@ export class ExamResultDto {
   @ApiProperty({ description: 'The name of one of the pilot’s exams', example: 'mid-term' })
   @IsString()
   @Length(1, 200)
+  @Matches(NOT_BLANK, { message: BLANK })
   exam!: string;
 
   @ApiProperty({ example: '97 % of evidence items traced' })
   @IsString()
   @Length(1, 2000)
+  @Matches(NOT_BLANK, { message: BLANK })
   actual!: string;
 
   @ApiProperty()
@@ -75,6 +78,7 @@ export class SubmissionRequestDto {
   @ApiProperty({ description: 'The evidence report' })
   @IsString()
   @Length(1, TEXT_MAX)
+  @Matches(NOT_BLANK, { message: BLANK })
   report!: string;
 }
 
@@ -105,6 +109,7 @@ export class VoteRequestDto {
   @ApiProperty()
   @IsString()
   @Length(1, TEXT_MAX)
+  @Matches(NOT_BLANK, { message: BLANK })
   rationale!: string;
 }
 
@@ -126,6 +131,7 @@ export class DecisionRequestDto {
   @ApiProperty()
   @IsString()
   @Length(1, TEXT_MAX)
+  @Matches(NOT_BLANK, { message: BLANK })
   rationale!: string;
 }
 
@@ -133,6 +139,7 @@ export class DeclineRequestDto {
   @ApiProperty({ example: 'I advised the consortium that built the prototype.' })
   @IsString()
   @Length(1, 2000)
+  @Matches(NOT_BLANK, { message: BLANK })
   reason!: string;
 }
 
