@@ -66,4 +66,16 @@ function main(): number {
   return 0;
 }
 
-process.exitCode = main();
+/** A file that cannot be read (missing, a directory, no permission) is a reason, on one line like the others. */
+function run(): number {
+  try {
+    return main();
+  } catch (err) {
+    const { code, path } = err as NodeJS.ErrnoException;
+    if (code === undefined || path === undefined) throw err;
+    console.error(`not verified: cannot read ${path} (${code === 'ENOENT' ? 'no such file' : code})`);
+    return 1;
+  }
+}
+
+process.exitCode = run();

@@ -81,6 +81,9 @@ describe('transparency log and proofs', () => {
     const otherKey = vkey.replace(/\+[A-Za-z0-9+/]{44}$/, `+${Buffer.concat([Buffer.from([1]), Buffer.alloc(32, 9)]).toString('base64')}`);
     expect(otherKey).not.toBe(vkey);
     expect(verify(proof, otherKey)).toEqual({ code: 1, line: 'not verified: the checkpoint is not signed by this key' });
+    // A file that is not there is a reason like the others, not a stack trace.
+    const missing = path.join(LOG_DIR, 'no-such-checkpoint.txt');
+    expect(verify(proof, vkey, ['--from', missing, '--to', missing])).toEqual({ code: 1, line: `not verified: cannot read ${missing} (no such file)` });
   });
 
   it('proves that a later checkpoint extends an earlier one, and refuses a forged later root', async () => {
