@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { prepareStatements } from '@labgate/persistence';
+import { dataSourceOptions, initializeAppDataSource, prepareStatements } from '@labgate/persistence';
 
 /**
  * Named statements are described once per connection (prepared-statements.ts): from the second
@@ -112,5 +112,24 @@ describe('prepared statements: one row description per statement and connection'
       await other.client.query(`ALTER TABLE ${table} DROP COLUMN extra`);
     }
     expect(descriptions()).toBe(1);
+  });
+
+  it("prepares every connection of the apps' pools, the one TypeORM opened while it initialised included", async () => {
+    const ds = await initializeAppDataSource(dataSourceOptions({ databaseUrl: process.env.DATABASE_URL! }, 'labgate-prepared-test'));
+    try {
+      const pool = (ds.driver as unknown as { master: { connect(): Promise<Client & { release(): void }>; totalCount: number } }).master;
+      // The connection initialize() opened is the pool's only one, idle: the next query gets it.
+      expect(pool.totalCount).toBe(1);
+      const client = await pool.connect();
+      try {
+        await client.query(`SELECT title FROM ${table} WHERE id = $1`, [1]);
+        const { rows } = await client.query(`SELECT statement FROM pg_prepared_statements`);
+        expect(rows).toEqual([{ statement: `SELECT title FROM ${table} WHERE id = $1` }]);
+      } finally {
+        client.release();
+      }
+    } finally {
+      await ds.destroy();
+    }
   });
 });

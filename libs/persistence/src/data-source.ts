@@ -1,3 +1,4 @@
+import { Client, type ClientConfig } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '@labgate/config';
 import { ENTITIES } from './entities';
@@ -23,17 +24,23 @@ export function createDataSource(config: Pick<AppConfig, 'databaseUrl'>, applica
   return new DataSource(dataSourceOptions(config, applicationName));
 }
 
-interface PgPool {
-  on(event: 'connect', listener: (client: Parameters<typeof prepareStatements>[0]) => void): void;
+/**
+ * The pool's connection class: each connection's parameterised statements prepared (see
+ * prepared-statements.ts) from its creation. Given to the pool as its `Client` (node-postgres's
+ * pool option, passed through TypeORM's `extra`), so it covers every connection, the one TypeORM
+ * opens while it initialises included: a listener on the pool's 'connect' event, added once
+ * initialize() returned, missed that one, and the pool went on handing it out, its statements
+ * parsed, planned and described anew on every execution.
+ */
+class PreparedClient extends Client {
+  constructor(config?: ClientConfig) {
+    super(config);
+    prepareStatements(this as unknown as Parameters<typeof prepareStatements>[0]);
+  }
 }
 
-/**
- * The API's and the worker's data source: initialised, and each new pooled connection's
- * parameterised statements prepared (see prepared-statements.ts).
- */
+/** The API's and the worker's data source: initialised, every pooled connection's statements prepared. */
 export async function initializeAppDataSource(options: DataSourceOptions): Promise<DataSource> {
-  const dataSource = await new DataSource(options).initialize();
-  const pool = (dataSource.driver as unknown as { master: PgPool }).master;
-  pool.on('connect', (client) => prepareStatements(client));
-  return dataSource;
+  if (options.type !== 'postgres') throw new Error(`LabGate runs on PostgreSQL, not ${options.type}`);
+  return new DataSource({ ...options, extra: { ...(options.extra as Record<string, unknown> | undefined), Client: PreparedClient } }).initialize();
 }
