@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Length, Matches } from 'class-validator';
-import { BLANK, PageOf, NOT_BLANK } from '../http/common.dto';
+import { PageOf, NotBlank } from '../http/common.dto';
 
 export class CreateAgencyRequestDto {
   @ApiProperty({ example: 'EPPO', pattern: '^[A-Z][A-Z0-9-]{1,15}$' })
@@ -10,7 +10,7 @@ export class CreateAgencyRequestDto {
   @ApiProperty({ example: 'European Public Prosecutor’s Office' })
   @IsString()
   @Length(1, 200)
-  @Matches(NOT_BLANK, { message: BLANK })
+  @NotBlank()
   name!: string;
 }
 

@@ -1,7 +1,7 @@
 import { Injectable, PipeTransform, Type as ClassType } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
 import { AppError } from '@labgate/core';
 import { isUuid } from '@labgate/domain';
 
@@ -9,8 +9,7 @@ import { isUuid } from '@labgate/domain';
  * A required text must say something: at least one character that is not white space (a title of
  * three spaces, or a DPIA reference of one, would pass a length check and mean nothing).
  */
-export const NOT_BLANK = /\S/;
-export const BLANK = '$property must not be blank';
+export const NotBlank = (): PropertyDecorator => Matches(/\S/, { message: '$property must not be blank' });
 
 export class PageQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20, description: 'Page size; values above 100 are capped at 100' })

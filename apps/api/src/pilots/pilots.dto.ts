@@ -21,7 +21,7 @@ import {
   IsObject,
 } from 'class-validator';
 import { AI_ACT_CLASSES, AiActClass, PILOT_DOMAINS, PilotDomain, SENSITIVITIES, Sensitivity, Stage, STAGES } from '@labgate/domain';
-import { BLANK, MAX_CENTS, PageOf, PageQueryDto, NOT_BLANK } from '../http/common.dto';
+import { MAX_CENTS, PageOf, PageQueryDto, NotBlank } from '../http/common.dto';
 
 const TEXT_MAX = 20_000;
 const AGENCY_CODE = /^[A-Z][A-Z0-9-]{1,15}$/;
@@ -44,19 +44,19 @@ export class ExamDto {
   @ApiProperty({ example: 'mid-term' })
   @IsString()
   @Length(1, 200)
-  @Matches(NOT_BLANK, { message: BLANK })
+  @NotBlank()
   name!: string;
 
   @ApiProperty({ example: 'share of JIT evidence items with verifiable custody trail' })
   @IsString()
   @Length(1, 1000)
-  @Matches(NOT_BLANK, { message: BLANK })
+  @NotBlank()
   metric!: string;
 
   @ApiProperty({ example: '≥ 95 %' })
   @IsString()
   @Length(1, 1000)
-  @Matches(NOT_BLANK, { message: BLANK })
+  @NotBlank()
   target!: string;
 
   @ApiProperty({ format: 'date', example: '2027-03-31' })
@@ -70,43 +70,43 @@ export class HeilmeierDto {
   @ApiProperty({ description: 'What are you trying to do? No jargon.' })
   @IsString()
   @Length(1, TEXT_MAX)
-  @Matches(NOT_BLANK, { message: BLANK })
+  @NotBlank()
   objective!: string;
 
   @ApiProperty({ description: 'How is it done today, and what are the limits?' })
   @IsString()
   @Length(1, TEXT_MAX)
-  @Matches(NOT_BLANK, { message: BLANK })
+  @NotBlank()
   currentPractice!: string;
 
   @ApiProperty({ description: 'What is new, and why will it work?' })
   @IsString()
   @Length(1, TEXT_MAX)
-  @Matches(NOT_BLANK, { message: BLANK })
+  @NotBlank()
   novelty!: string;
 
   @ApiProperty({ description: 'Who cares? What difference will it make?' })
   @IsString()
   @Length(1, TEXT_MAX)
-  @Matches(NOT_BLANK, { message: BLANK })
+  @NotBlank()
   impact!: string;
 
   @ApiProperty()
   @IsString()
   @Length(1, TEXT_MAX)
-  @Matches(NOT_BLANK, { message: BLANK })
+  @NotBlank()
   risks!: string;
 
   @ApiProperty()
   @IsString()
   @Length(1, TEXT_MAX)
-  @Matches(NOT_BLANK, { message: BLANK })
+  @NotBlank()
   cost!: string;
 
   @ApiProperty()
   @IsString()
   @Length(1, TEXT_MAX)
-  @Matches(NOT_BLANK, { message: BLANK })
+  @NotBlank()
   schedule!: string;
 
   @ApiProperty({ type: [ExamDto], description: 'The mid-term and final exams the gates check' })
@@ -126,13 +126,13 @@ export class CreatePilotRequestDto {
   @ApiProperty({ example: 'Blockchain custody ledger for joint investigation teams' })
   @IsString()
   @Length(1, 300)
-  @Matches(NOT_BLANK, { message: BLANK })
+  @NotBlank()
   title!: string;
 
   @ApiProperty()
   @IsString()
   @Length(1, TEXT_MAX)
-  @Matches(NOT_BLANK, { message: BLANK })
+  @NotBlank()
   summary!: string;
 
   @ApiProperty({ enum: PILOT_DOMAINS })
@@ -170,7 +170,7 @@ export class CreatePilotRequestDto {
   @IsOptional()
   @IsString()
   @Length(1, 200)
-  @Matches(NOT_BLANK, { message: BLANK })
+  @NotBlank()
   dpiaRef?: string;
 
   @ApiProperty({ enum: SENSITIVITIES })
@@ -192,14 +192,14 @@ export class CreatePilotRequestDto {
   @IsOptional()
   @IsString()
   @Length(1, 200)
-  @Matches(NOT_BLANK, { message: BLANK })
+  @NotBlank()
   friaRef?: string;
 
   @ApiPropertyOptional({ description: 'Real-world testing plan reference; a high-risk AI pilot tested outside a sandbox needs it before the test gate' })
   @IsOptional()
   @IsString()
   @Length(1, 200)
-  @Matches(NOT_BLANK, { message: BLANK })
+  @NotBlank()
   realWorldTestingPlanRef?: string;
 
   @ApiPropertyOptional({ description: 'Whether the testing stage runs outside a regulatory sandbox (default false)' })
@@ -211,7 +211,7 @@ export class CreatePilotRequestDto {
   @IsOptional()
   @IsString()
   @Length(1, 200)
-  @Matches(NOT_BLANK, { message: BLANK })
+  @NotBlank()
   securityAccreditationRef?: string;
 }
 
@@ -261,7 +261,7 @@ export class WithdrawalRequestDto {
   @ApiProperty({ description: 'What the lab learned; required to abandon' })
   @IsString()
   @Length(1, TEXT_MAX)
-  @Matches(NOT_BLANK, { message: BLANK })
+  @NotBlank()
   lessonsLearned!: string;
 }
 
@@ -275,7 +275,7 @@ export class CreateExpenditureRequestDto {
   @ApiProperty({ example: 'Hyperledger Fabric test network hosting, Q1' })
   @IsString()
   @Length(1, 1000)
-  @Matches(NOT_BLANK, { message: BLANK })
+  @NotBlank()
   description!: string;
 
   @ApiProperty({ format: 'date', example: '2026-11-20' })

@@ -1,12 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsInt, IsString, Length, Max, Min, Matches } from 'class-validator';
-import { BLANK, MAX_CENTS, PageOf, NOT_BLANK } from '../http/common.dto';
+import { IsInt, IsString, Length, Max, Min } from 'class-validator';
+import { MAX_CENTS, PageOf, NotBlank } from '../http/common.dto';
 
 export class CreateProgrammeRequestDto {
   @ApiProperty({ example: 'ISF innovation envelope 2026' })
   @IsString()
   @Length(1, 200)
-  @Matches(NOT_BLANK, { message: BLANK })
+  @NotBlank()
   name!: string;
 
   @ApiProperty({ description: 'Budget envelope in euro cents', example: 250_000_000 })

@@ -17,10 +17,9 @@ import {
   ValidateBy,
   ValidateNested,
   IsObject,
-  Matches,
 } from 'class-validator';
 import { Outcome, OUTCOMES } from '@labgate/domain';
-import { BLANK, MAX_CENTS, PageOf, PageQueryDto, NOT_BLANK } from '../http/common.dto';
+import { MAX_CENTS, PageOf, PageQueryDto, NotBlank } from '../http/common.dto';
 
 const TEXT_MAX = 20_000;
 
@@ -41,13 +40,13 @@ export class ExamResultDto {
   @ApiProperty({ description: 'The name of one of the pilot’s exams', example: 'mid-term' })
   @IsString()
   @Length(1, 200)
-  @Matches(NOT_BLANK, { message: BLANK })
+  @NotBlank()
   exam!: string;
 
   @ApiProperty({ example: '97 % of evidence items traced' })
   @IsString()
   @Length(1, 2000)
-  @Matches(NOT_BLANK, { message: BLANK })
+  @NotBlank()
   actual!: string;
 
   @ApiProperty()
@@ -78,7 +77,7 @@ export class SubmissionRequestDto {
   @ApiProperty({ description: 'The evidence report' })
   @IsString()
   @Length(1, TEXT_MAX)
-  @Matches(NOT_BLANK, { message: BLANK })
+  @NotBlank()
   report!: string;
 }
 
@@ -109,7 +108,7 @@ export class VoteRequestDto {
   @ApiProperty()
   @IsString()
   @Length(1, TEXT_MAX)
-  @Matches(NOT_BLANK, { message: BLANK })
+  @NotBlank()
   rationale!: string;
 }
 
@@ -131,7 +130,7 @@ export class DecisionRequestDto {
   @ApiProperty()
   @IsString()
   @Length(1, TEXT_MAX)
-  @Matches(NOT_BLANK, { message: BLANK })
+  @NotBlank()
   rationale!: string;
 }
 
@@ -139,7 +138,7 @@ export class DeclineRequestDto {
   @ApiProperty({ example: 'I advised the consortium that built the prototype.' })
   @IsString()
   @Length(1, 2000)
-  @Matches(NOT_BLANK, { message: BLANK })
+  @NotBlank()
   reason!: string;
 }
 

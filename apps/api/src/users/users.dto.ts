@@ -1,13 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayNotEmpty, IsArray, IsEmail, IsIn, IsISO8601, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { Role, ROLES } from '@labgate/domain';
-import { BLANK, PageOf, PageQueryDto, NOT_BLANK } from '../http/common.dto';
+import { PageOf, PageQueryDto, NotBlank } from '../http/common.dto';
 
 export class CreateUserRequestDto {
   @ApiProperty({ example: 'Ana Ruiz' })
   @IsString()
   @Length(1, 200)
-  @Matches(NOT_BLANK, { message: BLANK })
+  @NotBlank()
   name!: string;
 
   @ApiProperty({ example: 'ana.ruiz@europol.europa.eu' })
