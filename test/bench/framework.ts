@@ -52,6 +52,12 @@ function pin(pid: number, cpu: number): void {
   execFileSync('taskset', ['--all-tasks', '--pid', '--cpu-list', String(cpu), String(pid)], { stdio: 'ignore' });
 }
 
+/** The server's CPU per answer over a closed loop, from its CPU seconds before it; every answer must be 2xx. */
+function cpuPerRequest(side: string, proc: HttpProcess, cpuBefore: number, result: { ok: number; responses: number }): number {
+  if (result.ok !== result.responses) throw new Error(`${side}: ${result.responses - result.ok} of ${result.responses} answers were not 2xx`);
+  return ((cpuSeconds(proc.pid) - cpuBefore) * 1e6) / result.responses;
+}
+
 /** The middle value, or the mean of the two middle ones (load.ts's percentile is nearest-rank). */
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -110,13 +116,14 @@ async function main(): Promise<void> {
       ...(fresh ? [[FRESH, fresh] as [string, HttpProcess]] : []),
     ];
     const results: Round[] = [];
-    if (process.env.FRAMEWORK_AT_ONCE === '1') {
+    const atOnce = process.env.FRAMEWORK_AT_ONCE === '1';
+    if (atOnce) {
       if (perfDir) throw new Error('FRAMEWORK_PERF samples one side at a time: not with FRAMEWORK_AT_ONCE');
       results.push(...(await measureAtOnce(sides, requests, Math.max(1, Math.floor(options.connections / sides.length)), seconds, rounds)));
     } else {
       results.push(...(await measureInTurn(sides, requests, options.connections, seconds, rounds, perfDir, profiled)));
     }
-    summarise(route, options.connections, rounds, seconds, sides, results, obliged !== undefined);
+    summarise(route, options.connections, rounds, seconds, sides, results, { obliged: obliged !== undefined, atOnce });
     // LabGate against the reference closest to it: the obliged one when it ran.
     const a = profiled.find((p) => p.side === 'LabGate');
     const b = profiled.find((p) => p.side === (obliged ? OBLIGED : 'bare NestJS'));
@@ -149,9 +156,8 @@ async function measureInTurn(
       const perf = perfDir && round === 0 ? recordPerf(proc.pid, path.join(perfDir, `${side.replace(/\W+/g, '-')}.data`), seconds) : undefined;
       const before = cpuSeconds(proc.pid);
       const { result, busy } = await withSteal(() => closedLoop({ url: proc.url, connections, requests, seconds }));
-      const usPerRequest = ((cpuSeconds(proc.pid) - before) * 1e6) / result.responses;
+      const usPerRequest = cpuPerRequest(side, proc, before, result);
       if (perf) profiled.push({ side, script: await perf.finished(), usPerRequest });
-      if (result.ok !== result.responses) throw new Error(`${side}: ${result.responses - result.ok} of ${result.responses} answers were not 2xx`);
       results.push({ side, rps: result.rps, usPerRequest, round });
       console.log(`round ${round + 1} ${side.padEnd(OBLIGED.length)} ${result.rps.toFixed(0).padStart(7)} req/s ${usPerRequest.toFixed(1).padStart(7)} µs/request, machine busy ${(busy * 100).toFixed(0).padStart(3)} %`);
     }
@@ -173,8 +179,7 @@ async function measureAtOnce(sides: Array<[string, HttpProcess]>, requests: Prep
     const line: string[] = [];
     sides.forEach(([side, proc], i) => {
       const result = loops[i]!;
-      if (result.ok !== result.responses) throw new Error(`${side}: ${result.responses - result.ok} of ${result.responses} answers were not 2xx`);
-      const usPerRequest = ((cpuSeconds(proc.pid) - before[i]!) * 1e6) / result.responses;
+      const usPerRequest = cpuPerRequest(side, proc, before[i]!, result);
       if (round >= 0) results.push({ side, rps: result.rps, usPerRequest, round });
       line.push(`${side} ${usPerRequest.toFixed(1)}`);
     });
@@ -183,8 +188,15 @@ async function measureAtOnce(sides: Array<[string, HttpProcess]>, requests: Prep
   return results;
 }
 
-function summarise(route: string, connections: number, rounds: number, seconds: number, sides: Array<[string, HttpProcess]>, results: Round[], obliged: boolean): void {
-  const atOnce = process.env.FRAMEWORK_AT_ONCE === '1';
+function summarise(
+  route: string,
+  connections: number,
+  rounds: number,
+  seconds: number,
+  sides: Array<[string, HttpProcess]>,
+  results: Round[],
+  { obliged, atOnce }: { obliged: boolean; atOnce: boolean },
+): void {
   console.log(`\n${route}, ${connections} connections, ${rounds} rounds of ${seconds} s${atOnce ? ', all sides at once on one pinned core' : ''}: lowest / median`);
   const summary = (side: string) => {
     const mine = results.filter((r) => r.side === side);
