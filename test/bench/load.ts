@@ -106,6 +106,13 @@ export interface OpenLoopOptions {
   rate: number;
   seconds: number;
   /**
+   * Seconds of the same schedule sent first and left out of the figures, as wrk2 leaves out its
+   * first 10 s ("calibration"): a freshly started generator runs its own code unoptimised at
+   * first, and the compiler threads that optimise it take the shared cores from the server.
+   * Their latencies stay in `latencies`, before `measuredFrom`.
+   */
+  warmupSeconds?: number;
+  /**
    * Connections, all opened before the clock starts, as wrk2 does. A due request waits for a free
    * one, and that wait counts in its latency. Use the closed-loop run's concurrency: more would
    * load the server with more concurrency than its maximum rate was measured at.
@@ -119,8 +126,12 @@ export interface OpenLoopResult extends LoadResult {
   rate: number;
   /** How late the generator itself dispatched requests (p99): if this is large, the figure is partly the generator's. */
   lagP99: number;
-  /** Each request's latency in ms (NaN when unanswered), request i due at i × intervalMs after the start. */
+  /** Each request's latency in ms (NaN when unanswered), request i due at i × intervalMs after the start, warm-up included. */
   latencies: Float64Array;
+  /** The first request of the measured part: those before it were the warm-up. */
+  measuredFrom: number;
+  /** When request 0 was due (ms since the epoch), to set the loop beside other records of the same seconds. */
+  startedAt: number;
   intervalMs: number;
 }
 
@@ -141,7 +152,8 @@ export interface OpenLoopResult extends LoadResult {
 export function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
   const target = new URL(options.url);
   const port = Number(target.port);
-  const total = Math.max(1, Math.round(options.rate * options.seconds));
+  const measuredFrom = Math.round(options.rate * (options.warmupSeconds ?? 0));
+  const total = measuredFrom + Math.max(1, Math.round(options.rate * options.seconds));
   const intervalMs = 1000 / options.rate;
   const requestBytes = options.requests.map(({ method, path, headers, body }) => {
     const payload = body === undefined ? Buffer.alloc(0) : Buffer.from(body);
@@ -160,7 +172,6 @@ export function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
   let connecting = 0;
   let sent = 0;
   let finished = 0;
-  let errors = 0;
   let t0 = 0;
 
   return new Promise((resolve) => {
@@ -171,32 +182,33 @@ export function openLoop(options: OpenLoopOptions): Promise<OpenLoopResult> {
       settled = true;
       clearTimeout(grace);
       for (const c of all) c.socket.destroy();
-      const measured = Array.from(latencies).filter((v) => !Number.isNaN(v));
+      const measured = Array.from(latencies.subarray(measuredFrom)).filter((v) => !Number.isNaN(v));
       const ok = Object.entries(statusCodes).reduce((n, [code, count]) => (code.startsWith('2') ? n + count : n), 0);
-      const elapsedS = (performance.now() - t0) / 1000;
+      const elapsedS = (performance.now() - (t0 + measuredFrom * intervalMs)) / 1000;
       resolve({
         rate: options.rate,
         responses: measured.length,
         ok,
         non2xx: measured.length - ok,
         // Requests never answered (closed connection or still out after the grace period).
-        errors: errors + (total - finished),
+        errors: total - measuredFrom - measured.length,
         seconds: elapsedS,
         rps: ok / elapsedS,
         p50: percentile(measured, 0.5),
         p99: percentile(measured, 0.99),
         max: highest(measured),
         statusCodes,
-        lagP99: percentile(lags.subarray(0, sent), 0.99),
+        lagP99: percentile(lags.subarray(measuredFrom, sent), 0.99),
         latencies,
+        measuredFrom,
+        startedAt: performance.timeOrigin + t0,
         intervalMs,
       });
     };
     const done = (i: number, status: number | null) => {
-      if (status === null) errors++;
-      else {
+      if (status !== null) {
         latencies[i] = performance.now() - (t0 + i * intervalMs);
-        statusCodes[status] = (statusCodes[status] ?? 0) + 1;
+        if (i >= measuredFrom) statusCodes[status] = (statusCodes[status] ?? 0) + 1;
       }
       if (++finished === total) finish();
     };

@@ -7,6 +7,9 @@
  * TAIL_TARGET=nest runs the same loops against the bare NestJS reference (reference-nest.ts)
  * answering the API's JSON for that route from memory, with the API, its worker and Postgres
  * idle beside it: a control for what the host's scheduling alone does to a tail.
+ * TAIL_OPEN_WARMUP=<s> sends that many seconds of each open loop's schedule first and leaves them
+ * out of its figures, as wrk2 does with its first 10 s (default: npm run bench's warm-up, 3 s);
+ * their slow windows print before 0 s.
  * TAIL_NODE_FLAGS adds V8 flags to the API (`--trace-gc` writes its collections to its log).
  * TAIL_HEAP_PROFILE=<file> writes a sampling heap profile of the API's allocations over the whole
  * run there (heap-profile.ts; summarised by docs/profiles/analyze-heapprofile.js); with
@@ -39,11 +42,11 @@ function contextSwitches(pid: number): number {
  * request answered after 25 ms or more, the window's start, how many and the slowest, so one stall
  * (every request of a few windows) tells itself apart from a spread of slow answers.
  */
-function slowWindows(latencies: Float64Array, intervalMs: number): string {
+function slowWindows(latencies: Float64Array, intervalMs: number, measuredFrom: number): string {
   const windows = new Map<number, { count: number; max: number }>();
   latencies.forEach((latency, i) => {
     if (!(latency >= 25)) return;
-    const at = Math.floor((i * intervalMs) / 100) * 100;
+    const at = Math.floor(((i - measuredFrom) * intervalMs) / 100) * 100;
     const w = windows.get(at) ?? { count: 0, max: 0 };
     w.count++;
     w.max = Math.max(w.max, latency);
@@ -91,7 +94,7 @@ async function main(): Promise<void> {
     // What the API spent per request during a run: a process woken for every request (an open
     // loop at a low rate) spends more per request than one that finds several waiting.
     const profiled: Array<{ script: string; usPerRequest: number }> = [];
-    const perRequest = async <R extends { responses: number }>(
+    const perRequest = async <R extends { responses: number; measuredFrom?: number }>(
       run: () => Promise<R>,
       perfName?: string,
       seconds = 0,
@@ -100,9 +103,11 @@ async function main(): Promise<void> {
       const cpu = cpuSeconds(target.pid);
       const switches = contextSwitches(target.pid);
       const { result, steal } = await withSteal(run);
-      const cpuUs = ((cpuSeconds(target.pid) - cpu) * 1e6) / result.responses;
+      // The open loop's warm-up is answered in the same seconds (its answers, about measuredFrom).
+      const answered = result.responses + (result.measuredFrom ?? 0);
+      const cpuUs = ((cpuSeconds(target.pid) - cpu) * 1e6) / answered;
       if (perf) profiled.unshift({ script: await perf.finished(), usPerRequest: cpuUs });
-      return { ...result, cpuUs, switches: (contextSwitches(target.pid) - switches) / result.responses, steal };
+      return { ...result, cpuUs, switches: (contextSwitches(target.pid) - switches) / answered, steal };
     };
     const cost = (r: { cpuUs: number; switches: number; steal: number }) =>
       `server CPU ${Math.round(r.cpuUs)} µs and ${r.switches.toFixed(2)} context switches per request; host steal ${(r.steal * 100).toFixed(1)} %`;
@@ -112,12 +117,18 @@ async function main(): Promise<void> {
     const share = process.env.TAIL_SHARE ? Number(process.env.TAIL_SHARE) : options.openLoopShare;
     if (!(share > 0 && share <= 1)) throw new Error(`TAIL_SHARE must be a share of the closed loop's rate, in (0, 1]: ${process.env.TAIL_SHARE}`);
     const rate = Math.round(max.rps * share);
+    const warmupSeconds = Number(process.env.TAIL_OPEN_WARMUP ?? options.warmupSeconds);
+    if (!(warmupSeconds >= 0)) throw new Error(`TAIL_OPEN_WARMUP must be seconds, 0 or more: ${process.env.TAIL_OPEN_WARMUP}`);
+    if (warmupSeconds > 0) console.log(`each open loop sends ${warmupSeconds} s of its schedule first, left out of its figures (windows before 0 s below; TAIL_OPEN_WARMUP=0 for none)`);
     for (let i = 0; i < 3; i++) {
-      const startedAt = Date.now();
-      const o = await perRequest(() => openLoopApart({ url: target.url, requests, rate, seconds: 10, connections: options.connections }), i === 0 ? 'open' : undefined, 10);
+      const o = await perRequest(
+        () => openLoopApart({ url: target.url, requests, rate, seconds: 10, warmupSeconds, connections: options.connections }),
+        i === 0 ? 'open' : undefined,
+        10 + warmupSeconds,
+      );
       const ms = (x: number) => `${x.toFixed(1)} ms`;
-      console.log(`open loop from ${new Date(startedAt).toISOString()} at ${rate} req/s: p50 ${ms(o.p50)}, p99 ${ms(o.p99)}, max ${ms(o.max)}, generator lag p99 ${ms(o.lagP99)}, failures ${o.non2xx + o.errors}; ${cost(o)}`);
-      const slow = slowWindows(o.latencies, o.intervalMs);
+      console.log(`open loop from ${new Date(o.startedAt).toISOString()} at ${rate} req/s: p50 ${ms(o.p50)}, p99 ${ms(o.p99)}, max ${ms(o.max)}, generator lag p99 ${ms(o.lagP99)}, failures ${o.non2xx + o.errors}; ${cost(o)}`);
+      const slow = slowWindows(o.latencies, o.intervalMs, o.measuredFrom);
       if (slow) console.log(`  answered after 25 ms or more, by 100 ms of schedule: ${slow}`);
     }
     if (profiled.length === 2) {

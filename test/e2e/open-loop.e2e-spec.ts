@@ -112,6 +112,42 @@ describe('open-loop generator', () => {
       expect(Math.min(...split)).toBeGreaterThanOrEqual(4);
     });
 
+    it('sends the warm-up on the same schedule and leaves it out of every figure', async () => {
+      // The first 200 requests the server sees (the warm-up's) are answered after 20 ms, the rest at once.
+      let seen = 0;
+      const slowFirst = createServer((_req, res) => {
+        const late = ++seen <= 200;
+        setTimeout(() => res.writeHead(late ? 503 : 200, { 'content-length': '2' }).end('ok'), late ? 20 : 0);
+      });
+      await new Promise<void>((resolve) => slowFirst.listen(0, '127.0.0.1', resolve));
+      try {
+        const result = await openLoopApart({
+          url: `http://127.0.0.1:${(slowFirst.address() as AddressInfo).port}`,
+          requests: [{ method: 'GET' as const, path: '/', headers: {} }],
+          rate: 400,
+          seconds: 1,
+          warmupSeconds: 0.5,
+          connections: 16,
+          graceMs: 2000,
+        });
+        expect(seen).toBe(600);
+        expect(result.measuredFrom).toBe(200);
+        expect(result.latencies.length).toBe(600);
+        // Only the measured part is counted: its 400 answers, none of the warm-up's 503s.
+        expect(result.responses).toBe(400);
+        expect(result.statusCodes).toEqual({ 200: 400 });
+        expect(result.ok).toBe(400);
+        expect(result.errors).toBe(0);
+        const warmup = Array.from(result.latencies.subarray(0, 200));
+        expect(warmup.every((ms) => ms >= 19)).toBe(true);
+        expect(result.p50).toBeLessThan(19);
+        expect(result.seconds).toBeGreaterThan(0.9);
+        expect(result.seconds).toBeLessThan(1.5);
+      } finally {
+        await new Promise<void>((resolve) => slowFirst.close(() => resolve()));
+      }
+    });
+
     it('reports a request whose connection closed as an error, not an answer', async () => {
       const requests = [{ method: 'GET' as const, path: '/0', headers: {} }];
       const closing = createServer((req) => req.socket.destroy());
