@@ -170,6 +170,27 @@ describe('HTTP behaviour', () => {
     expectProblem(await api.http.get('/nowhere'), 404);
   });
 
+  it('answers a method a served path does not take with 405 naming the methods it does, and changes nothing', async () => {
+    const id = '00000000-0000-4000-8000-000000000001';
+    const del = await api.http.delete(`/v1/pilots/${id}`).set(lead.auth);
+    expectProblem(del, 405, 'REQUEST.METHOD_NOT_ALLOWED');
+    expect(del.headers.allow).toBe('GET, HEAD, PATCH');
+    expect(del.body.detail).toBe('DELETE is not served at this path; it serves GET, HEAD, PATCH');
+    expect(del.headers['x-request-id']).toBe(del.body.correlationId);
+    // The query string is not part of the path; anyone may learn what the published interface serves.
+    const put = await api.http.put('/v1/pilots?limit=2').send({ title: 'x' });
+    expectProblem(put, 405, 'REQUEST.METHOD_NOT_ALLOWED');
+    expect(put.headers.allow).toBe('GET, HEAD, POST');
+    const before = await api.db.query('SELECT (SELECT count(*) FROM pilots)::int AS pilots, (SELECT count(*) FROM audit_events)::int AS events');
+    const post = await api.http.post('/v1/me').set(lead.auth).send({});
+    expectProblem(post, 405, 'REQUEST.METHOD_NOT_ALLOWED');
+    expect(post.headers.allow).toBe('GET, HEAD');
+    expect(await api.db.query('SELECT (SELECT count(*) FROM pilots)::int AS pilots, (SELECT count(*) FROM audit_events)::int AS events')).toEqual(before);
+    // A path no route serves, whatever the method, stays a 404.
+    expectProblem(await api.http.delete('/v1/nothing-here').set(lead.auth), 404, 'ROUTE.NOT_FOUND');
+    expect((await api.http.delete('/v1/nothing-here')).headers.allow).toBeUndefined();
+  });
+
   it('answers malformed JSON with a 400 problem and creates nothing', async () => {
     const before = await api.db.query('SELECT count(*)::int AS n FROM pilots');
     const res = await api.http.post('/v1/pilots').set(lead.auth).set('Content-Type', 'application/json').send('{"title": ');

@@ -1,4 +1,5 @@
-import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, Logger, NotFoundException } from '@nestjs/common';
+import { AppError } from '@labgate/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { correlationIdOf, CORRELATION_HEADER } from './correlation';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem';
@@ -16,8 +17,31 @@ export class ProblemFilter implements ExceptionFilter {
   }
 }
 
+/** The methods the API's routes use (HEAD: every GET's). */
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/**
+ * The methods served at the path of a request the router matched no route for, in the router's
+ * own matching (parameters, trailing slash, query string): empty when the path itself is unknown.
+ */
+export function allowedMethods(request: FastifyRequest): string[] {
+  return METHODS.filter((method) => method !== request.method && request.server.findRoute({ method, url: request.url }) !== null);
+}
+
+/**
+ * A request the router matched no route for, at a path served for other methods: 405 with the
+ * methods it allows (RFC 9110 §15.5.6), not a 404 that says the resource is not there.
+ */
+function methodNotAllowed(request: FastifyRequest, reply: FastifyReply, err: unknown): unknown {
+  if (!request.is404 || !(err instanceof NotFoundException)) return err;
+  const allow = allowedMethods(request);
+  if (allow.length === 0) return err;
+  void reply.header('allow', allow.join(', '));
+  return new AppError('REQUEST.METHOD_NOT_ALLOWED', `${request.method} is not served at this path; it serves ${allow.join(', ')}`);
+}
+
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: unknown, logger: Logger): void {
-  const problem = toProblem(err, correlationIdOf(request));
+  const problem = toProblem(methodNotAllowed(request, reply, err), correlationIdOf(request));
   if (problem.status >= 500) {
     logger.error({ err, correlationId: problem.correlationId, url: request.url }, 'request failed');
   }
