@@ -298,8 +298,11 @@ describe('portfolio reports', () => {
     expect(res.headers['content-disposition']).toMatch(/^attachment; filename="labgate-portfolio-\d{4}-\d{2}-\d{2}\.csv"$/);
     expect(res.text).toContain('\r\n');
     const rows: Record<string, string>[] = parse(res.text, { columns: true });
-    expect(Object.keys(rows[0]!)).toEqual(['code', 'title', 'stage', 'leadAgency', 'domain', 'sensitivity', 'committedCents', 'spentCents', 'releasedCents', 'daysInCurrentStage', 'lastDecision', 'lastDecisionAt']);
+    expect(Object.keys(rows[0]!)).toEqual(['code', 'title', 'stage', 'leadAgency', 'domain', 'sensitivity', 'committedCents', 'spentCents', 'releasedCents', 'daysInCurrentStage', 'lastDecision', 'lastDecisionAt', 'programmeId', 'programme']);
     expect(rows).toHaveLength(json.pilots.total);
+    // Which programme's money each row is, for a funder who exports the whole portfolio.
+    const [{ name }] = await api.db.query('SELECT name FROM programmes WHERE id = $1', [cast.programmeId]);
+    expect(rows.every((r) => r.programmeId === cast.programmeId && r.programme === name)).toBe(true);
     const sum = (k: string) => rows.reduce((a, r) => a + Number(r[k]), 0);
     expect(sum('committedCents')).toBe(json.money.committedCents);
     expect(sum('spentCents')).toBe(json.money.spentCents);

@@ -56,7 +56,7 @@ const REPORT_HEADERS = { 'cache-control': 'private, no-store', vary: 'Accept' };
 
 const CSV_COLUMNS = [
   'code', 'title', 'stage', 'leadAgency', 'domain', 'sensitivity', 'committedCents', 'spentCents', 'releasedCents',
-  'daysInCurrentStage', 'lastDecision', 'lastDecisionAt',
+  'daysInCurrentStage', 'lastDecision', 'lastDecisionAt', 'programmeId', 'programme',
 ];
 
 @ApiTags('reports')
@@ -96,7 +96,7 @@ export class ReportsController {
       transform(r: PortfolioCsvRowView, _encoding, done) {
         done(null, [
           r.code, r.title ?? '', r.stage, r.lead_agency, r.domain, r.sensitivity, r.committed_cents, r.spent_cents, r.released_cents,
-          r.days_in_stage, r.last_decision ?? '', r.last_decision_at?.toISOString() ?? '',
+          r.days_in_stage, r.last_decision ?? '', r.last_decision_at?.toISOString() ?? '', r.programme_id, r.programme,
         ]);
       },
     });

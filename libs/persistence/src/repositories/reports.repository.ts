@@ -75,7 +75,7 @@ export interface LessonRow { pilot_id: string; code: string; title: string | nul
 export interface PortfolioCsvRow {
   code: string; title: string | null; stage: string; lead_agency: string; domain: string; sensitivity: string;
   committed_cents: string; spent_cents: string; released_cents: string; days_in_stage: string;
-  last_decision: string | null; last_decision_at: Date | null;
+  last_decision: string | null; last_decision_at: Date | null; programme_id: string; programme: string;
 }
 
 /**
@@ -378,8 +378,8 @@ export class ReportsRepository {
          SELECT pv.code, CASE WHEN ${visible} THEN pv.title END AS title, c.stage, pv.lead_agency, pv.domain, pv.sensitivity,
                 COALESCE(m.committed, 0)::text AS committed_cents, COALESCE(e.spent, 0)::text AS spent_cents, COALESCE(m.released, 0)::text AS released_cents,
                 round((extract(epoch FROM $1 - c.entered_at) / 86400)::numeric, 2)::text AS days_in_stage,
-                d.decision_outcome AS last_decision, d.decided_at AS last_decision_at
-           FROM scope sc JOIN cur c ON c.pilot_id = sc.id JOIN pilots pv ON pv.id = sc.id
+                d.decision_outcome AS last_decision, d.decided_at AS last_decision_at, pv.programme_id, pg.name AS programme
+           FROM scope sc JOIN cur c ON c.pilot_id = sc.id JOIN pilots pv ON pv.id = sc.id JOIN programmes pg ON pg.id = pv.programme_id
            LEFT JOIN LATERAL (SELECT sum(CASE kind WHEN 'commit' THEN cents ELSE -cents END) AS committed, sum(cents) FILTER (WHERE kind = 'release') AS released
                                 FROM ledger_movements WHERE pilot_id = sc.id AND at <= $1) m ON TRUE
            LEFT JOIN LATERAL (SELECT sum(amount_cents) AS spent FROM expenditures WHERE pilot_id = sc.id AND created_at <= $1) e ON TRUE
