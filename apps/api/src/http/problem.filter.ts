@@ -24,7 +24,7 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
  * The methods served at the path of a request the router matched no route for, in the router's
  * own matching (parameters, trailing slash, query string): empty when the path itself is unknown.
  */
-export function allowedMethods(request: FastifyRequest): string[] {
+function allowedMethods(request: FastifyRequest): string[] {
   return METHODS.filter((method) => method !== request.method && request.server.findRoute({ method, url: request.url }) !== null);
 }
 
